@@ -1,0 +1,22 @@
+// The typed Hono environment: what middleware puts on `c.var` for handlers.
+import type { Logger } from "pino";
+import type { Ctx } from "../context.ts";
+
+/** Who is calling, from a verified access token. */
+export interface Caller {
+  userId: string;
+  role: "user" | "admin";
+}
+
+export interface AppEnv {
+  Variables: {
+    ctx: Ctx;
+    log: Logger;
+    /** W3C trace id (32 hex) of this request, continued from `traceparent` when the caller sent one. */
+    traceId: string;
+    /** The traceparent to put on events this request emits. */
+    traceparent: string;
+    /** Set by `authenticate` when the request carries a valid token; `requireAuth` insists on it. */
+    caller?: Caller;
+  };
+}

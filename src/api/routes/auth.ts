@@ -1,0 +1,4 @@
+// PLACEHOLDER until the auth work lands.
+import { makeRouter } from "../router.ts";
+
+export const auth = makeRouter();

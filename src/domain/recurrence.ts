@@ -1,0 +1,137 @@
+// Recurrence rules: the two input forms (raw RRULE or structured), their RFC 5545 text, and the
+// next occurrence. Rules run on wall-clock time in the task's zone so 09:00 stays 09:00 across DST.
+import rrulePkg from "rrule";
+import { z } from "zod";
+import { fromWallClock, toWallClock } from "./zoned-time.ts";
+
+const { RRule } = rrulePkg;
+
+export const REPEAT_FROM = ["due", "completion"] as const;
+export type RepeatFrom = (typeof REPEAT_FROM)[number];
+
+const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
+const WEEKDAY_NAMES: Record<string, (typeof WEEKDAYS)[number]> = {
+  mon: "MO", monday: "MO", tue: "TU", tuesday: "TU", wed: "WE", wednesday: "WE", thu: "TH", thursday: "TH",
+  fri: "FR", friday: "FR", sat: "SA", saturday: "SA", sun: "SU", sunday: "SU",
+};
+const weekday = z
+  .string()
+  .transform((d) => WEEKDAY_NAMES[d.toLowerCase()] ?? d.toUpperCase())
+  .pipe(z.enum(WEEKDAYS, { message: "expected a weekday: MO…SU or mon…sun" }));
+
+/** Parts of RFC 5545 a task rule may not carry: the anchor comes from the task's due_at and zone. */
+const FORBIDDEN_PARTS = /(^|;|\n)\s*(DTSTART|TZID|RDATE|EXDATE)\b/i;
+
+export const rawRecurrence = z.object({
+  rrule: z
+    .string()
+    .min(6)
+    .max(500)
+    .transform((text) => text.trim().replace(/^RRULE:/i, ""))
+    .refine((text) => !FORBIDDEN_PARTS.test(text), "give only the RRULE part (FREQ=…); the start is the task's due_at")
+    .refine(isParsableRule, "not a valid RFC 5545 RRULE (e.g. FREQ=WEEKLY;BYDAY=MO,WE)"),
+  repeat_from: z.enum(REPEAT_FROM).default("due"),
+});
+
+export const structuredRecurrence = z
+  .object({
+    pattern: z.enum(["daily", "weekly", "monthly", "yearly"]),
+    interval: z.number().int().min(1).max(1000).default(1),
+    days_of_week: z.array(weekday).min(1).max(7).optional(),
+    day_of_month: z.number().int().min(-1).max(31).refine((d) => d !== 0, "1–31, or -1 for the last day").optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    count: z.number().int().min(1).max(10_000).optional(),
+    repeat_from: z.enum(REPEAT_FROM).default("due"),
+  })
+  .refine((r) => !(r.until && r.count), { message: "give until or count, not both", path: ["count"] })
+  .refine((r) => !r.days_of_week || r.pattern === "weekly" || r.pattern === "daily", {
+    message: "days_of_week applies to daily and weekly patterns",
+    path: ["days_of_week"],
+  })
+  .refine((r) => r.day_of_month === undefined || r.pattern === "monthly", { message: "day_of_month applies to the monthly pattern", path: ["day_of_month"] });
+
+export const recurrenceInput = z.union([rawRecurrence, structuredRecurrence]);
+export type RecurrenceInput = z.input<typeof recurrenceInput>;
+
+function isParsableRule(text: string): boolean {
+  try {
+    const options = RRule.parseString(text);
+    return options.freq !== undefined && !/[\n\r]/.test(text);
+  } catch {
+    return false;
+  }
+}
+
+function untilPart(iso: string): string {
+  return new Date(iso).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+
+/** Days 29–31 don't exist in every month: take the last day that does ("monthly on the 31st" → Feb 28). */
+function monthDayParts(day: number): string {
+  if (day === -1 || day < 29) return `BYMONTHDAY=${day}`;
+  const candidates = Array.from({ length: day - 27 }, (_, i) => 28 + i);
+  return `BYMONTHDAY=${candidates.join(",")};BYSETPOS=-1`;
+}
+
+/** The RRULE (without DTSTART) for either input form. Structured yearly rules on Feb 29 fall back to Feb 28. */
+export function toRrule(input: z.output<typeof recurrenceInput>, dueAt: Date | null, timeZone: string): string {
+  if ("rrule" in input) return input.rrule.toUpperCase();
+  const parts = [`FREQ=${input.pattern.toUpperCase()}`];
+  if (input.interval > 1) parts.push(`INTERVAL=${input.interval}`);
+  if (input.days_of_week) parts.push(`BYDAY=${[...new Set(input.days_of_week)].join(",")}`);
+  if (input.day_of_month !== undefined) parts.push(monthDayParts(input.day_of_month));
+  if (input.pattern === "yearly" && dueAt) {
+    const wall = toWallClock(dueAt, timeZone);
+    if (wall.getUTCMonth() === 1 && wall.getUTCDate() === 29) parts.push("BYMONTH=2", "BYMONTHDAY=28,29", "BYSETPOS=-1");
+  }
+  if (input.count) parts.push(`COUNT=${input.count}`);
+  if (input.until) parts.push(`UNTIL=${untilPart(input.until)}`);
+  return parts.join(";");
+}
+
+/** A task's rule as the database keeps it: RFC 5545 text with the series anchor (DTSTART in the zone). */
+export function ruleText(rrule: string, anchor: Date | null, timeZone: string): string {
+  if (!anchor) return `RRULE:${rrule}`;
+  const wall = toWallClock(anchor, timeZone).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "");
+  return `DTSTART;TZID=${timeZone}:${wall}\nRRULE:${rrule}`;
+}
+
+/** The RRULE part of stored rule text, for the API. */
+export function rrulePart(text: string): string {
+  return text.split("\n").find((line) => line.startsWith("RRULE:"))!.slice("RRULE:".length);
+}
+
+function anchorOf(text: string): { wall: Date } | null {
+  const match = /^DTSTART;TZID=[^:]+:(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/m.exec(text);
+  if (!match) return null;
+  const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  return { wall: new Date(Date.UTC(y, mo - 1, d, h, mi, s)) };
+}
+
+/**
+ * Occurrences of a stored rule strictly after `after`, at most `limit`. A rule without an anchor
+ * (no due_at) is anchored at `fallbackAnchor`.
+ */
+export function occurrencesAfter(text: string, timeZone: string, after: Date, limit: number, fallbackAnchor: Date = after): Date[] {
+  const anchorWall = anchorOf(text)?.wall ?? toWallClock(fallbackAnchor, timeZone);
+  const options = RRule.parseString(rrulePart(text));
+  // UNTIL is a UTC instant (RFC 5545); the rule runs in wall-clock time, so move it there too.
+  if (options.until) options.until = toWallClock(options.until, timeZone);
+  const rule = new RRule({ ...options, dtstart: anchorWall });
+  const results: Date[] = [];
+  // Compare in wall-clock space, but step a second back so an occurrence at exactly `after` is skipped by the instant check below.
+  let cursor = toWallClock(after, timeZone);
+  cursor = new Date(cursor.getTime() - 1_000);
+  while (results.length < limit) {
+    const next = rule.after(cursor, false);
+    if (!next) break;
+    const instant = fromWallClock(next, timeZone);
+    if (instant.getTime() > after.getTime()) results.push(instant);
+    cursor = next;
+  }
+  return results;
+}
+
+export function nextOccurrence(text: string, timeZone: string, after: Date, fallbackAnchor?: Date): Date | null {
+  return occurrencesAfter(text, timeZone, after, 1, fallbackAnchor)[0] ?? null;
+}
