@@ -21,3 +21,17 @@ export function matchesTaskText(db: Db, text: string): SQL {
   const match = words.map((word) => `"${word}"`).join(" ");
   return sql`${tasks}.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ${match})`;
 }
+
+/**
+ * How well a task matches `text`, higher is better, as a float8 on both engines (so a keyset
+ * cursor can carry it exactly): Postgres' ts_rank, SQLite's bm25 negated.
+ */
+export function taskTextRelevance(db: Db, text: string): SQL {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const { tasks } = db.t;
+  if (db.dialect === "pg") {
+    return sql`ts_rank(${tasks}.search, plainto_tsquery('simple', ${words.join(" ")}))::float8`;
+  }
+  const match = words.map((word) => `"${word}"`).join(" ");
+  return sql`(SELECT -bm25(tasks_fts) FROM tasks_fts WHERE tasks_fts MATCH ${match} AND tasks_fts.rowid = ${tasks}.rowid)`;
+}

@@ -1,0 +1,146 @@
+// Tasks with their tags and reminders. Every query is scoped by user id: another user's task is
+// simply not found.
+import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import type { PlannedReminder } from "../domain/reminder-times.ts";
+import { canonicalUuid } from "./ids.ts";
+import { prepared } from "./prepared.ts";
+import type { Db, Tables } from "./store.ts";
+
+export type TaskRow = Tables["tasks"]["$inferSelect"];
+export type NewTaskRow = Tables["tasks"]["$inferInsert"];
+export type ReminderRow = Tables["reminders"]["$inferSelect"];
+
+/** A task as read: its row and its reminders, oldest first. */
+export interface TaskRecord {
+  task: TaskRow;
+  reminders: ReminderRow[];
+}
+
+/**
+ * Inserts a task with its tags and reminders. Returns null, writing nothing, when the series
+ * already has an occurrence at that due time (the recurring worker's exactly-once key).
+ */
+export async function insertTask(tx: Db, row: NewTaskRow & { id: string; userId: string }, reminders: PlannedReminder[]): Promise<TaskRecord | null> {
+  const [task] = await tx.orm
+    .insert(tx.t.tasks)
+    .values(row)
+    .onConflictDoNothing({ target: [tx.t.tasks.seriesId, tx.t.tasks.dueAt], where: sql`series_id IS NOT NULL AND due_at IS NOT NULL` })
+    .returning();
+  if (!task) return null;
+  await replaceTags(tx, task.id, task.userId, task.tags);
+  return { task, reminders: await insertReminders(tx, task.id, task.userId, reminders) };
+}
+
+/** The occurrence a series already has at a due time, if any. */
+export async function findOccurrence(db: Db, userId: string, seriesId: string, dueAt: Date): Promise<TaskRecord | null> {
+  const { tasks } = db.t;
+  const [task] = await db.orm
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.userId, userId), eq(tasks.seriesId, seriesId), eq(tasks.dueAt, dueAt)));
+  return task ? { task, reminders: (await remindersOf(db, [task.id])).get(task.id) ?? [] } : null;
+}
+
+export async function replaceTags(tx: Db, taskId: string, userId: string, tags: string[], existing = false): Promise<void> {
+  if (existing) await tx.orm.delete(tx.t.taskTags).where(eq(tx.t.taskTags.taskId, taskId));
+  if (tags.length > 0) await tx.orm.insert(tx.t.taskTags).values(tags.map((tag) => ({ taskId, userId, tag })));
+}
+
+async function insertReminders(tx: Db, taskId: string, userId: string, reminders: PlannedReminder[]): Promise<ReminderRow[]> {
+  if (reminders.length === 0) return [];
+  const now = Date.now();
+  // Creation times a millisecond apart keep the reminders in the order given.
+  const rows = reminders.map((r, i) => ({ ...r, taskId, userId, createdAt: new Date(now + i) }));
+  return tx.orm.insert(tx.t.reminders).values(rows).returning();
+}
+
+/** Replaces the reminder set of a task (PATCH with `reminders`). */
+export async function replaceReminders(tx: Db, taskId: string, userId: string, reminders: PlannedReminder[]): Promise<ReminderRow[]> {
+  await tx.orm.delete(tx.t.reminders).where(eq(tx.t.reminders.taskId, taskId));
+  return insertReminders(tx, taskId, userId, reminders);
+}
+
+/** The due time moved: relative reminders that have not fired move with it. */
+export async function moveRelativeReminders(tx: Db, taskId: string, dueAt: Date | null): Promise<void> {
+  const { reminders } = tx.t;
+  const relative = await tx.orm
+    .select()
+    .from(reminders)
+    .where(and(eq(reminders.taskId, taskId), isNotNull(reminders.offsetMinutes), inArray(reminders.status, ["pending", "cancelled"])));
+  for (const r of relative) {
+    if (dueAt) {
+      await tx.orm.update(reminders).set({ fireAt: new Date(dueAt.getTime() + r.offsetMinutes! * 60_000) }).where(eq(reminders.id, r.id));
+    } else {
+      // No due time any more: a relative reminder has nothing to fire relative to.
+      await tx.orm.update(reminders).set({ status: "cancelled" }).where(eq(reminders.id, r.id));
+    }
+  }
+}
+
+/** Completing or deleting a task: its pending reminders must never fire. */
+export async function cancelPendingReminders(tx: Db, taskId: string): Promise<void> {
+  const { reminders } = tx.t;
+  await tx.orm.update(reminders).set({ status: "cancelled" }).where(and(eq(reminders.taskId, taskId), eq(reminders.status, "pending")));
+}
+
+/** Reopening: reminders cancelled by completion come back if their time is still ahead. */
+export async function restoreFutureReminders(tx: Db, taskId: string, now: Date): Promise<void> {
+  const { reminders } = tx.t;
+  await tx.orm
+    .update(reminders)
+    .set({ status: "pending" })
+    .where(and(eq(reminders.taskId, taskId), eq(reminders.status, "cancelled"), gt(reminders.fireAt, now)));
+}
+
+export async function findTaskRow(db: Db, userId: string, id: string): Promise<TaskRow | null> {
+  const taskId = canonicalUuid(id);
+  if (!taskId) return null;
+  const byId = prepared(db, "tasks.byId", ({ orm, t }) =>
+    orm
+      .select()
+      .from(t.tasks)
+      .where(and(eq(t.tasks.id, sql.placeholder("id")), eq(t.tasks.userId, sql.placeholder("userId"))))
+      .prepare("tasks_by_id"),
+  );
+  const [row] = await byId.execute({ id: taskId, userId });
+  return row ?? null;
+}
+
+export async function remindersOf(db: Db, taskIds: string[]): Promise<Map<string, ReminderRow[]>> {
+  const byTask = new Map<string, ReminderRow[]>(taskIds.map((id) => [id, []]));
+  if (taskIds.length === 0) return byTask;
+  const { reminders } = db.t;
+  const rows = await db.orm.select().from(reminders).where(inArray(reminders.taskId, taskIds)).orderBy(reminders.createdAt, reminders.id);
+  for (const row of rows) byTask.get(row.taskId)?.push(row);
+  return byTask;
+}
+
+export async function findTask(db: Db, userId: string, id: string): Promise<TaskRecord | null> {
+  const task = await findTaskRow(db, userId, id);
+  if (!task) return null;
+  const reminders = (await remindersOf(db, [task.id])).get(task.id) ?? [];
+  return { task, reminders };
+}
+
+/**
+ * Applies a change if the task is still at `version`; returns the new row, or null when another
+ * write got there first (the caller answers 412).
+ */
+export async function updateTaskRow(tx: Db, current: TaskRow, changes: Partial<NewTaskRow>): Promise<TaskRow | null> {
+  const { tasks } = tx.t;
+  const [row] = await tx.orm
+    .update(tasks)
+    .set({ ...changes, version: current.version + 1, updatedAt: changes.updatedAt ?? new Date() })
+    .where(and(eq(tasks.id, current.id), eq(tasks.userId, current.userId), eq(tasks.version, current.version)))
+    .returning();
+  return row ?? null;
+}
+
+export async function deleteTaskRow(tx: Db, task: TaskRow): Promise<boolean> {
+  const { tasks } = tx.t;
+  const deleted = await tx.orm
+    .delete(tasks)
+    .where(and(eq(tasks.id, task.id), eq(tasks.userId, task.userId), eq(tasks.version, task.version)))
+    .returning({ id: tasks.id });
+  return deleted.length > 0;
+}

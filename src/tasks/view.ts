@@ -1,0 +1,31 @@
+// Stored rows → the task resource clients and events see.
+import { rrulePart } from "../domain/recurrence.ts";
+import type { TaskView } from "../domain/task.ts";
+import type { ReminderRow, TaskRecord } from "../db/tasks.ts";
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function reminderView(r: ReminderRow): TaskView["reminders"][number] {
+  return { id: r.id, offset_minutes: r.offsetMinutes, at: iso(r.at), channels: r.channels, fire_at: iso(r.fireAt), status: r.status };
+}
+
+export function taskView({ task, reminders }: TaskRecord): TaskView {
+  return {
+    id: task.id,
+    user_id: task.userId,
+    title: task.title,
+    description: task.description,
+    status: task.status,
+    priority: task.priority,
+    tags: task.tags,
+    due_at: iso(task.dueAt),
+    timezone: task.timezone,
+    recurrence: task.rrule ? { rrule: rrulePart(task.rrule), repeat_from: task.repeatFrom ?? "due" } : null,
+    series_id: task.seriesId,
+    reminders: reminders.map(reminderView),
+    completed_at: iso(task.completedAt),
+    created_at: task.createdAt.toISOString(),
+    updated_at: task.updatedAt.toISOString(),
+    version: task.version,
+  };
+}
