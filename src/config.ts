@@ -59,6 +59,7 @@ const envSchema = z.object({
   NATS_PASSWORD: z.string().min(1).optional(),
   NATS_CREDS: z.string().min(1).optional(),
   NATS_REPLICAS: integer(1, 5).default(1),
+  NATS_SERVER_BIN: z.string().min(1).optional(),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWKS_URL: url(["https", "http"]).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
@@ -88,7 +89,7 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string;
-  nats: { url?: string; user?: string; password?: string; credsFile?: string; replicas: number };
+  nats: { url?: string; user?: string; password?: string; credsFile?: string; replicas: number; serverBin?: string };
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   smtp: { url?: string; from: string };
   vapid: { publicKey?: string; privateKey?: string; subject?: string };
@@ -137,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, "taskjet.db")}`,
-    nats: { url: e.NATS_URL, user: e.NATS_USER, password: e.NATS_PASSWORD, credsFile: e.NATS_CREDS, replicas: e.NATS_REPLICAS },
+    nats: { url: e.NATS_URL, user: e.NATS_USER, password: e.NATS_PASSWORD, credsFile: e.NATS_CREDS, replicas: e.NATS_REPLICAS, serverBin: e.NATS_SERVER_BIN },
     jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
     vapid: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT },

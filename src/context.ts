@@ -60,7 +60,7 @@ export async function openContext(config: Config, log: Logger, env: { pathEnv: s
 
     let embedded: EmbeddedNats | undefined;
     if (!config.nats.url) {
-      embedded = await startEmbeddedNats({ dataDir: config.dataDir, pathEnv: env.pathEnv, log });
+      embedded = await startEmbeddedNats({ dataDir: config.dataDir, pathEnv: env.pathEnv, serverBin: config.nats.serverBin, log });
       cleanups.push(() => embedded!.stop());
     }
     const nats = await connectNats({ ...config.nats, url: config.nats.url ?? embedded!.url }, log, env.clientName);

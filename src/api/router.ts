@@ -5,6 +5,18 @@ import type { z } from "zod";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
 
+/**
+ * The issue to report for a union that matched no branch: the first issue of the branch that came
+ * closest (fewest issues), so `recurrence: {rrule: "bad"}` names `recurrence.rrule`, not `recurrence`.
+ */
+function closestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  const branch = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+  if (branch.length === 0) return issue;
+  const inner = closestIssue(branch[0]!);
+  return { ...inner, path: [...issue.path, ...inner.path] };
+}
+
 /** Dotted path of a zod issue (`reminders.0.offset_minutes`), or the target when the whole value is wrong. */
 function fieldOf(issue: z.core.$ZodIssue, target: string): string {
   return issue.path.length > 0 ? issue.path.map(String).join(".") : target;
@@ -12,7 +24,7 @@ function fieldOf(issue: z.core.$ZodIssue, target: string): string {
 
 /** Turns a failed request validation into VALIDATION_ERROR: 422 for a body, 400 for query, path and headers. */
 export function validationError(error: z.ZodError, target: string): AppError {
-  const issues = error.issues.map((issue) => ({ field: fieldOf(issue, target), message: issue.message }));
+  const issues = error.issues.map(closestIssue).map((issue) => ({ field: fieldOf(issue, target), message: issue.message }));
   const first = issues[0]!;
   return new AppError("VALIDATION_ERROR", `${first.field}: ${first.message}`, { field: first.field, issues }, target === "json" ? 422 : 400);
 }

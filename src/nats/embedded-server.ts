@@ -18,10 +18,11 @@ export interface EmbeddedNats {
 const SEARCH_DIRS = ["/usr/sbin", "/usr/local/bin", "/usr/bin"];
 const READY_TIMEOUT_MS = 5_000;
 
-export function findNatsServer(pathEnv: string): string | undefined {
+/** NATS_SERVER_BIN if set, else the first executable nats-server on PATH or where Debian puts it. */
+export function findNatsServer(pathEnv: string, explicit?: string): string | undefined {
   const dirs = [...pathEnv.split(path.delimiter).filter(Boolean), ...SEARCH_DIRS];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, "nats-server");
+  const candidates = explicit ? [explicit] : dirs.map((dir) => path.join(dir, "nats-server"));
+  for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -67,12 +68,13 @@ function killStaleServer(pidFile: string, log: Logger): void {
   rmSync(pidFile, { force: true });
 }
 
-export async function startEmbeddedNats(opts: { dataDir: string; pathEnv: string; log: Logger }): Promise<EmbeddedNats> {
+export async function startEmbeddedNats(opts: { dataDir: string; pathEnv: string; serverBin?: string; log: Logger }): Promise<EmbeddedNats> {
   const { log } = opts;
-  const binary = findNatsServer(opts.pathEnv);
+  const binary = findNatsServer(opts.pathEnv, opts.serverBin);
   if (!binary) {
+    const where = opts.serverBin ? `at NATS_SERVER_BIN=${opts.serverBin}` : "on PATH";
     throw new StartupError(
-      "nats-server not found on PATH: install it (Debian/Ubuntu: apt-get install nats-server) or set NATS_URL to a running server",
+      `nats-server not found ${where}: install it (Debian/Ubuntu: apt-get install nats-server) or set NATS_URL to a running server`,
       "NATS_MISSING",
     );
   }

@@ -1,0 +1,114 @@
+// The `tasks` NATS request/reply service (the reference design's Dapr service invocation): trusted
+// workers create tasks through it with the same validation and command as the HTTP API.
+// Errors use the NATS micro convention: headers Nats-Service-Error-Code (HTTP-like) and
+// Nats-Service-Error, plus our error body; 4xx means "don't retry", 5xx means "try again".
+import { createHash } from "node:crypto";
+import { Svcm, type Service, type ServiceMsg } from "@nats-io/services";
+import { z } from "zod";
+import { isAppError, STATUS_OF } from "../api/errors.ts";
+import type { Ctx } from "../context.ts";
+import { findUserById } from "../db/users.ts";
+import type { TaskView } from "../domain/task.ts";
+import { createTaskInput } from "../domain/task-input.ts";
+import { BUCKETS } from "../streams/buckets.ts";
+import { VERSION } from "../version.ts";
+import type { Stop } from "../workers/role.ts";
+import { createTask } from "./commands.ts";
+
+export const TASKS_SERVICE = { name: "tasks", createSubject: "taskjet.tasks.create" } as const;
+
+export const createTaskRequest = z.object({
+  user_id: z.string().min(1).max(100),
+  task: createTaskInput,
+  series_id: z.string().min(1).max(64).optional(),
+  /** Same key → the first reply again, for 24 h (the `idempotency` bucket). */
+  idempotency_key: z.string().min(1).max(255).optional(),
+  correlation_id: z.string().min(1).max(200).optional(),
+  traceparent: z.string().max(100).optional(),
+  source: z.string().min(1).max(40).default("service"),
+});
+export type CreateTaskRequest = z.input<typeof createTaskRequest>;
+
+export interface CreateTaskReply {
+  created: boolean;
+  task: TaskView;
+}
+
+class ServiceFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+  }
+}
+
+function failureOf(err: unknown): ServiceFailure {
+  if (err instanceof ServiceFailure) return err;
+  if (isAppError(err)) return new ServiceFailure(err.status, err.code, err.message, err.details);
+  if (err instanceof z.ZodError) {
+    const issue = err.issues[0]!;
+    const field = issue.path.map(String).join(".") || "(root)";
+    return new ServiceFailure(STATUS_OF.VALIDATION_ERROR, "VALIDATION_ERROR", `${field}: ${issue.message}`, { field });
+  }
+  return new ServiceFailure(503, "UNAVAILABLE", "could not create the task now; try again");
+}
+
+function idempotencyKey(userId: string, key: string): string {
+  return `svc.${createHash("sha256").update(`${userId}:${key}`).digest("hex")}`;
+}
+
+async function handleCreate(ctx: Ctx, msg: ServiceMsg): Promise<CreateTaskReply> {
+  let request: z.output<typeof createTaskRequest>;
+  try {
+    request = createTaskRequest.parse(msg.json());
+  } catch (err) {
+    throw err instanceof SyntaxError ? new ServiceFailure(400, "VALIDATION_ERROR", "request is not JSON") : err;
+  }
+  const kv = request.idempotency_key ? await ctx.nats.kvm.open(BUCKETS.idempotency.name) : null;
+  const key = request.idempotency_key ? idempotencyKey(request.user_id, request.idempotency_key) : "";
+  const replay = kv ? await kv.get(key) : null;
+  if (replay?.operation === "PUT") return replay.json<CreateTaskReply>();
+
+  const user = await ctx.store.read((db) => findUserById(db, request.user_id));
+  if (!user) throw new ServiceFailure(404, "NOT_FOUND", "no such user");
+  const reply = await createTask(
+    ctx.store,
+    user.id,
+    request.task,
+    { source: request.source, traceparent: request.traceparent, correlationId: request.correlation_id },
+    { seriesId: request.series_id },
+  );
+  await kv?.put(key, JSON.stringify(reply)).catch((err) => ctx.log.warn({ err }, "could not record service idempotency key"));
+  return reply;
+}
+
+/** Starts the service on this process's connection (the api role runs it); queue group spreads load. */
+export async function startTasksService(ctx: Ctx): Promise<Stop> {
+  // @nats-io/services is built against a pre-release nats-core; the connection is the same at run time.
+  const service: Service = await new Svcm(ctx.nats.nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+    name: TASKS_SERVICE.name,
+    version: VERSION,
+    description: "Create tasks for trusted workers (same validation as POST /tasks)",
+  });
+  const log = ctx.log.child({ service: TASKS_SERVICE.name });
+  service.addEndpoint("create", {
+    subject: TASKS_SERVICE.createSubject,
+    handler: (err, msg) => {
+      if (err) return void log.error({ err }, "service endpoint failed");
+      handleCreate(ctx, msg).then(
+        (reply) => msg.respond(JSON.stringify(reply)),
+        (error: unknown) => {
+          const failure = failureOf(error);
+          if (failure.status >= 500) log.warn({ err: error }, "tasks.create failed");
+          msg.respondError(failure.status, failure.message, JSON.stringify({ error: { code: failure.code, message: failure.message, details: failure.details } }));
+        },
+      );
+    },
+  });
+  return async () => {
+    await service.stop();
+  };
+}
