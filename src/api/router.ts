@@ -17,9 +17,10 @@ function closestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   return { ...inner, path: [...issue.path, ...inner.path] };
 }
 
-/** Dotted path of a zod issue (`reminders.0.offset_minutes`), or the target when the whole value is wrong. */
+/** Dotted path of a zod issue (`reminders.0.offset_minutes`; an unknown key names itself), else the target. */
 function fieldOf(issue: z.core.$ZodIssue, target: string): string {
-  return issue.path.length > 0 ? issue.path.map(String).join(".") : target;
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+  return path.length > 0 ? path.map(String).join(".") : target;
 }
 
 /** Turns a failed request validation into VALIDATION_ERROR: 422 for a body, 400 for query, path and headers. */

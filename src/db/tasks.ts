@@ -24,7 +24,8 @@ export async function insertTask(tx: Db, row: NewTaskRow & { id: string; userId:
   const [task] = await tx.orm
     .insert(tx.t.tasks)
     .values(row)
-    .onConflictDoNothing({ target: [tx.t.tasks.seriesId, tx.t.tasks.dueAt], where: sql`series_id IS NOT NULL AND due_at IS NOT NULL` })
+    // The only unique key a new task can hit is (series_id, due_at); no target keeps the SQL portable.
+    .onConflictDoNothing()
     .returning();
   if (!task) return null;
   await replaceTags(tx, task.id, task.userId, task.tags);
