@@ -18,6 +18,13 @@ export function makeMetrics() {
     outboxDepth: new Gauge({ name: "outbox_depth", help: "Events committed but not yet published", registers }),
     eventsPublished: new Counter({ name: "events_published_total", help: "Events the relay published", labelNames: ["event_type"], registers }),
     consumerMessages: new Counter({ name: "consumer_messages_total", help: "Messages a worker finished, by outcome", labelNames: ["consumer", "outcome"], registers }),
+    rateLimited: new Counter({ name: "http_rate_limited_total", help: "Requests refused with 429, by limit (anon per address, user per user)", labelNames: ["scope"], registers }),
+    idempotency: new Counter({
+      name: "http_idempotency_requests_total",
+      help: "Writes carrying an Idempotency-Key, by outcome (stored, replayed, conflict, mismatch, unprotected when NATS KV was unavailable)",
+      labelNames: ["outcome"],
+      registers,
+    }),
   };
 }
 

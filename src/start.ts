@@ -3,6 +3,7 @@
 import type { Ctx } from "./context.ts";
 import type { Role } from "./roles.ts";
 import { startApi } from "./api/server.ts";
+import { startRecurring } from "./workers/recurring.ts";
 import { startRelay } from "./workers/relay.ts";
 import type { Stop } from "./workers/role.ts";
 
@@ -12,6 +13,7 @@ type RoleStarter = (ctx: Ctx) => Promise<Stop>;
 const STARTERS: Partial<Record<Role, RoleStarter>> = {
   api: startApi,
   relay: startRelay,
+  recurring: startRecurring,
 };
 
 export function unavailableRoles(roles: Role[]): Role[] {

@@ -101,6 +101,12 @@ export function rrulePart(text: string): string {
   return text.split("\n").find((line) => line.startsWith("RRULE:"))!.slice("RRULE:".length);
 }
 
+/** The instant the series starts (its DTSTART), or null for a rule anchored at completion. */
+export function ruleAnchor(text: string, timeZone: string): Date | null {
+  const anchor = anchorOf(text);
+  return anchor ? fromWallClock(anchor.wall, timeZone) : null;
+}
+
 function anchorOf(text: string): { wall: Date } | null {
   const match = /^DTSTART;TZID=[^:]+:(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/m.exec(text);
   if (!match) return null;

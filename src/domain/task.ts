@@ -17,6 +17,8 @@ export const reminderView = z.object({
 export const recurrenceView = z.object({
   rrule: z.string(),
   repeat_from: z.enum(["due", "completion"]),
+  /** The series anchor (RFC 5545 DTSTART): COUNT and UNTIL count from here, across occurrences. */
+  dtstart: z.iso.datetime({ offset: true }).nullable(),
 });
 
 export const taskView = z.object({

@@ -61,6 +61,8 @@ async function viewOf(tx: Db, row: TaskRow): Promise<TaskView> {
 export interface CreateOptions {
   /** Joins an existing series (the recurring worker); a task with a rule otherwise starts its own. */
   seriesId?: string;
+  /** The series' DTSTART, kept by later occurrences so COUNT and UNTIL span the whole series. */
+  seriesStart?: Date;
 }
 
 /**
@@ -71,7 +73,8 @@ export async function createTask(store: Store, userId: string, input: CreateTask
   return store.write(async (tx) => {
     const id = uuidv7();
     const dueAt = input.due_at ? new Date(input.due_at) : null;
-    const rrule = input.recurrence ? ruleText(toRrule(input.recurrence, dueAt, input.timezone), dueAt, input.timezone) : null;
+    const anchor = opts.seriesStart ?? dueAt;
+    const rrule = input.recurrence ? ruleText(toRrule(input.recurrence, dueAt, input.timezone), anchor, input.timezone) : null;
     const now = new Date();
     const record = await insertTask(
       tx,

@@ -2,10 +2,10 @@
 // workers create tasks through it with the same validation and command as the HTTP API.
 // Errors use the NATS micro convention: headers Nats-Service-Error-Code (HTTP-like) and
 // Nats-Service-Error, plus our error body; 4xx means "don't retry", 5xx means "try again".
-import { createHash } from "node:crypto";
 import { Svcm, type Service, type ServiceMsg } from "@nats-io/services";
 import { z } from "zod";
 import { isAppError, STATUS_OF } from "../api/errors.ts";
+import { claimKey, completeKey, fingerprint, recordKey, releaseKey } from "../api/middleware/idempotency/store.ts";
 import type { Ctx } from "../context.ts";
 import { findUserById } from "../db/users.ts";
 import type { TaskView } from "../domain/task.ts";
@@ -21,6 +21,8 @@ export const createTaskRequest = z.object({
   user_id: z.string().min(1).max(100),
   task: createTaskInput,
   series_id: z.string().min(1).max(64).optional(),
+  /** The series' DTSTART (see CreateOptions.seriesStart). */
+  series_start: z.iso.datetime({ offset: true }).optional(),
   /** Same key → the first reply again, for 24 h (the `idempotency` bucket). */
   idempotency_key: z.string().min(1).max(255).optional(),
   correlation_id: z.string().min(1).max(200).optional(),
@@ -56,8 +58,24 @@ function failureOf(err: unknown): ServiceFailure {
   return new ServiceFailure(503, "UNAVAILABLE", "could not create the task now; try again");
 }
 
-function idempotencyKey(userId: string, key: string): string {
-  return `svc.${createHash("sha256").update(`${userId}:${key}`).digest("hex")}`;
+/** Same key, same request → the first reply; same key, other request → 422; a concurrent twin → 409. */
+async function withIdempotency(ctx: Ctx, request: z.output<typeof createTaskRequest>, create: () => Promise<CreateTaskReply>): Promise<CreateTaskReply> {
+  if (!request.idempotency_key) return create();
+  const kv = await ctx.nats.kvm.open(BUCKETS.idempotency.name);
+  const key = recordKey(`svc:${request.user_id}`, request.idempotency_key);
+  const print = fingerprint("SERVICE", TASKS_SERVICE.createSubject, Buffer.from(JSON.stringify(request.task)));
+  const claim = await claimKey(kv, key, print, { staleAfterMs: 60_000 });
+  if (claim.kind === "replay") return JSON.parse(Buffer.from(claim.response.body, "base64").toString("utf8")) as CreateTaskReply;
+  if (claim.kind === "mismatch") throw new ServiceFailure(422, "VALIDATION_ERROR", "idempotency_key reused with a different task");
+  if (claim.kind === "in-progress") throw new ServiceFailure(409, "CONFLICT", "a request with this idempotency_key is in progress");
+  try {
+    const reply = await create();
+    await completeKey(kv, key, claim.revision, print, { status: 200, headers: {}, body: Buffer.from(JSON.stringify(reply)).toString("base64") });
+    return reply;
+  } catch (err) {
+    await releaseKey(kv, key, claim.revision).catch(() => undefined);
+    throw err;
+  }
 }
 
 async function handleCreate(ctx: Ctx, msg: ServiceMsg): Promise<CreateTaskReply> {
@@ -67,22 +85,17 @@ async function handleCreate(ctx: Ctx, msg: ServiceMsg): Promise<CreateTaskReply>
   } catch (err) {
     throw err instanceof SyntaxError ? new ServiceFailure(400, "VALIDATION_ERROR", "request is not JSON") : err;
   }
-  const kv = request.idempotency_key ? await ctx.nats.kvm.open(BUCKETS.idempotency.name) : null;
-  const key = request.idempotency_key ? idempotencyKey(request.user_id, request.idempotency_key) : "";
-  const replay = kv ? await kv.get(key) : null;
-  if (replay?.operation === "PUT") return replay.json<CreateTaskReply>();
-
   const user = await ctx.store.read((db) => findUserById(db, request.user_id));
   if (!user) throw new ServiceFailure(404, "NOT_FOUND", "no such user");
-  const reply = await createTask(
-    ctx.store,
-    user.id,
-    request.task,
-    { source: request.source, traceparent: request.traceparent, correlationId: request.correlation_id },
-    { seriesId: request.series_id },
+  return withIdempotency(ctx, request, () =>
+    createTask(
+      ctx.store,
+      user.id,
+      request.task,
+      { source: request.source, traceparent: request.traceparent, correlationId: request.correlation_id },
+      { seriesId: request.series_id, seriesStart: request.series_start ? new Date(request.series_start) : undefined },
+    ),
   );
-  await kv?.put(key, JSON.stringify(reply)).catch((err) => ctx.log.warn({ err }, "could not record service idempotency key"));
-  return reply;
 }
 
 /** Starts the service on this process's connection (the api role runs it); queue group spreads load. */

@@ -1,5 +1,5 @@
 // Stored rows → the task resource clients and events see.
-import { rrulePart } from "../domain/recurrence.ts";
+import { ruleAnchor, rrulePart } from "../domain/recurrence.ts";
 import type { TaskView } from "../domain/task.ts";
 import type { ReminderRow, TaskRecord } from "../db/tasks.ts";
 
@@ -20,7 +20,9 @@ export function taskView({ task, reminders }: TaskRecord): TaskView {
     tags: task.tags,
     due_at: iso(task.dueAt),
     timezone: task.timezone,
-    recurrence: task.rrule ? { rrule: rrulePart(task.rrule), repeat_from: task.repeatFrom ?? "due" } : null,
+    recurrence: task.rrule
+      ? { rrule: rrulePart(task.rrule), repeat_from: task.repeatFrom ?? "due", dtstart: iso(ruleAnchor(task.rrule, task.timezone)) }
+      : null,
     series_id: task.seriesId,
     reminders: reminders.map(reminderView),
     completed_at: iso(task.completedAt),

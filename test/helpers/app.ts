@@ -25,7 +25,9 @@ export async function openTestApp(opts: { dialect: Dialect; nats: NatsServer; en
   // openTestStore makes the private SQLite file or Postgres schema; the context opens it again as the server
   // would, and the first handle stays open only to drop the data at the end.
   const data = await openTestStore(opts.dialect);
-  const opened = await openTestContext({ NATS_URL: opts.nats.url, DATABASE_URL: data.databaseUrl, ...opts.env });
+  // In-process requests have no client address, so every anonymous one shares a bucket: limits off
+  // unless a test is about them.
+  const opened = await openTestContext({ NATS_URL: opts.nats.url, DATABASE_URL: data.databaseUrl, RATE_LIMIT_ANON: "0", RATE_LIMIT_USER: "0", ...opts.env });
   const app = makeApp(opened.ctx);
   return {
     app,

@@ -1,5 +1,55 @@
-// PLACEHOLDER until the service-surface work lands: /metrics, /openapi.json, /docs.
+// The service surface next to /health: /metrics for Prometheus, /openapi.json generated from the zod
+// schemas the routers validate with, and /docs rendering it. No auth on any of them (DESIGN.md).
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { outboxDepth } from "../../db/outbox.ts";
+import { VERSION } from "../../version.ts";
 import type { AppEnv } from "../env.ts";
+import { DOCS_CONTENT_SECURITY_POLICY, DOCS_HTML } from "./service-docs.ts";
 
-export function mountServiceRoutes(_app: OpenAPIHono<AppEnv>): void {}
+/** The security scheme name routes refer to: `security: [{ bearer: [] }]`. */
+export const BEARER_SCHEME = "bearer";
+
+type OpenAPIDocument = ReturnType<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>;
+
+function buildDocument(app: OpenAPIHono<AppEnv>, publicUrl: string): OpenAPIDocument {
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "taskjet",
+      version: VERSION,
+      description:
+        "Tasks and reminders over HTTP. Errors always use the envelope `{error: {code, message, details, timestamp, trace_id}}`. " +
+        "Writes accept `Idempotency-Key`; responses carry `X-RateLimit-Limit/Remaining/Reset`.",
+    },
+    servers: [{ url: publicUrl }],
+    // Bearer JWT on everything (DESIGN.md); public operations (auth) override it with `security: []`.
+    security: [{ [BEARER_SCHEME]: [] }],
+  });
+}
+
+export function mountServiceRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An access token from /api/v1/auth/login or `taskjet token --user ID`.",
+  });
+
+  app.get("/metrics", async (c) => {
+    const { store, metrics } = c.var.ctx;
+    // Refreshed on scrape (the relay also sets it as it works); a database hiccup must not fail the
+    // whole scrape, so the gauge then keeps its last value.
+    await store.read(outboxDepth).then(
+      (depth) => metrics.outboxDepth.set(depth),
+      (err: unknown) => c.var.log.warn({ err }, "cannot read the outbox depth for /metrics"),
+    );
+    return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
+  });
+
+  // Built on first request, not here: the resource routers are mounted after this function runs,
+  // and each app.route() copies its router's definitions into the registry at that moment.
+  let document: OpenAPIDocument | undefined;
+  app.get("/openapi.json", (c) => c.json((document ??= buildDocument(app, c.var.ctx.config.publicUrl))));
+
+  app.get("/docs", (c) => c.html(DOCS_HTML, 200, { "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY }));
+}

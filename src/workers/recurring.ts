@@ -1,0 +1,101 @@
+// The recurring role: on `task.completed` of a recurring task, creates its next occurrence through
+// the `tasks` service. Exactly once per completion, by three keys: the `recurring` KV entry names the
+// occurrence a completed task already produced; the service's idempotency key replays a repeated
+// request; the database's unique (series_id, due_at) stops two racing workers.
+import type { KV } from "@nats-io/kv";
+import type { Ctx } from "../context.ts";
+import { nextDueAfterCompletion } from "../domain/next-occurrence.ts";
+import type { TaskView } from "../domain/task.ts";
+import { BUCKETS } from "../streams/buckets.ts";
+import { PermanentError, startWorker, type Job, type Worker } from "../streams/consume.ts";
+import { TASKS_CONSUMERS, taskCompletedEvent } from "../streams/tasks.ts";
+import { TASKS_SERVICE, type CreateTaskReply, type CreateTaskRequest } from "../tasks/service.ts";
+import type { Stop } from "./role.ts";
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/** What operators read with `nats kv get recurring <series_id>`. */
+export interface SeriesProgress {
+  completed_task_id: string;
+  next_task_id: string;
+  next_due_at: string;
+  generated_at: string;
+}
+
+/** The next occurrence's fields: the completed task's, with reminders kept relative to the due time. */
+export function nextTaskFields(task: TaskView, dueAt: Date): CreateTaskRequest["task"] {
+  const shift = task.due_at ? dueAt.getTime() - new Date(task.due_at).getTime() : 0;
+  return {
+    title: task.title,
+    description: task.description,
+    priority: task.priority,
+    tags: task.tags,
+    due_at: dueAt.toISOString(),
+    timezone: task.timezone,
+    recurrence: { rrule: task.recurrence!.rrule, repeat_from: task.recurrence!.repeat_from },
+    reminders: task.reminders.map((r) =>
+      r.offset_minutes !== null
+        ? { offset_minutes: r.offset_minutes, channels: r.channels }
+        : { at: new Date(new Date(r.at!).getTime() + shift).toISOString(), channels: r.channels },
+    ),
+  };
+}
+
+/** Calls the service; 4xx answers are permanent (DLQ), no responders / timeouts / 5xx are retried. */
+async function requestNextOccurrence(ctx: Ctx, request: CreateTaskRequest): Promise<CreateTaskReply> {
+  let reply;
+  try {
+    reply = await ctx.nats.nc.request(TASKS_SERVICE.createSubject, JSON.stringify(request), { timeout: REQUEST_TIMEOUT_MS });
+  } catch (err) {
+    throw new Error(`tasks service unavailable: ${(err as Error).message}`);
+  }
+  const code = Number(reply.headers?.get("Nats-Service-Error-Code") ?? 0);
+  if (code >= 400 && code < 500) throw new PermanentError(`tasks service refused the next occurrence (${code}): ${reply.headers?.get("Nats-Service-Error")}`);
+  if (code >= 500) throw new Error(`tasks service failed (${code}): ${reply.headers?.get("Nats-Service-Error")}`);
+  return reply.json<CreateTaskReply>();
+}
+
+async function alreadyGenerated(kv: KV, seriesId: string, completedTaskId: string): Promise<boolean> {
+  const entry = await kv.get(seriesId);
+  return entry?.operation === "PUT" && entry.json<SeriesProgress>().completed_task_id === completedTaskId;
+}
+
+export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => new Date()): Worker<typeof taskCompletedEvent> {
+  return {
+    name: "recurring",
+    consumer: TASKS_CONSUMERS.recurring,
+    schema: taskCompletedEvent,
+    async handle(event, job: Job) {
+      const task = event.data;
+      if (!task.recurrence || !task.series_id) return;
+      if (await alreadyGenerated(kv, task.series_id, task.id)) {
+        job.log.info({ task: task.id }, "next occurrence already generated for this completion");
+        return;
+      }
+      const dueAt = nextDueAfterCompletion(task, now());
+      if (!dueAt) {
+        job.log.info({ series: task.series_id }, "series ended (COUNT/UNTIL)");
+        return;
+      }
+      const reply = await requestNextOccurrence(ctx, {
+        user_id: event.user_id,
+        series_id: task.series_id,
+        series_start: task.recurrence.dtstart ?? undefined,
+        task: nextTaskFields(task, dueAt),
+        idempotency_key: `next-of:${task.id}`,
+        correlation_id: event.event_id,
+        traceparent: job.traceparent,
+        source: "recurring",
+      });
+      const progress: SeriesProgress = { completed_task_id: task.id, next_task_id: reply.task.id, next_due_at: reply.task.due_at!, generated_at: now().toISOString() };
+      await kv.put(task.series_id, JSON.stringify(progress));
+      job.log.info({ series: task.series_id, next: reply.task.id, due: reply.task.due_at, created: reply.created }, "next occurrence");
+    },
+  };
+}
+
+export async function startRecurring(ctx: Ctx): Promise<Stop> {
+  const kv = await ctx.nats.kvm.open(BUCKETS.recurring.name);
+  const running = await startWorker({ js: ctx.nats.js, log: ctx.log.child({ role: "recurring" }), metrics: ctx.metrics }, makeRecurringWorker(ctx, kv));
+  return () => running.stop();
+}
