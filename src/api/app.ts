@@ -10,8 +10,10 @@ import { idempotency } from "./middleware/idempotency/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";
 import { trace } from "./middleware/trace/index.ts";
 import { makeRouter } from "./router.ts";
+import { audit } from "./routes/audit.ts";
 import { auth } from "./routes/auth.ts";
 import { health } from "./routes/health.ts";
+import { live } from "./routes/live.ts";
 import { mountServiceRoutes } from "./routes/service.ts";
 import { tasks } from "./routes/tasks.ts";
 
@@ -41,6 +43,8 @@ export function makeApp(ctx: Ctx) {
   app.use("/api/*", authenticate(), rateLimit(), idempotency());
   app.route("/api/v1/auth", auth);
   app.route("/api/v1", tasks);
+  app.route("/api/v1", audit);
+  app.route("/", live);
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`, null, c.var.traceId ?? "none"), 404));
   app.onError((err, c) => {
