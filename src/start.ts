@@ -5,6 +5,7 @@ import type { Role } from "./roles.ts";
 import { startApi } from "./api/server.ts";
 import { startRecurring } from "./workers/recurring.ts";
 import { startRelay } from "./workers/relay.ts";
+import { startScheduler } from "./workers/scheduler.ts";
 import type { Stop } from "./workers/role.ts";
 
 type RoleStarter = (ctx: Ctx) => Promise<Stop>;
@@ -14,6 +15,7 @@ const STARTERS: Partial<Record<Role, RoleStarter>> = {
   api: startApi,
   relay: startRelay,
   recurring: startRecurring,
+  scheduler: startScheduler,
 };
 
 export function unavailableRoles(roles: Role[]): Role[] {

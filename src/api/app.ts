@@ -14,6 +14,9 @@ import { audit } from "./routes/audit.ts";
 import { auth } from "./routes/auth.ts";
 import { health } from "./routes/health.ts";
 import { live } from "./routes/live.ts";
+import { notifications } from "./routes/notifications.ts";
+import { push } from "./routes/push.ts";
+import { reminders } from "./routes/reminders.ts";
 import { mountServiceRoutes } from "./routes/service.ts";
 import { tasks } from "./routes/tasks.ts";
 
@@ -43,6 +46,9 @@ export function makeApp(ctx: Ctx) {
   app.use("/api/*", authenticate(), rateLimit(), idempotency());
   app.route("/api/v1/auth", auth);
   app.route("/api/v1", tasks);
+  app.route("/api/v1", reminders);
+  app.route("/api/v1", push);
+  app.route("/api/v1", notifications);
   app.route("/api/v1", audit);
   app.route("/", live);
 

@@ -7,6 +7,8 @@ import { eventSubject } from "./subjects.ts";
 /** One event ready to publish: what the outbox stores and the relay sends. */
 export interface OutgoingMessage {
   eventId: string;
+  /** Nats-Msg-Id when it is not the event id: a key that names the fact, e.g. one firing of a reminder. */
+  dedupId?: string;
   subject: string;
   headers: Record<string, string>;
   payload: string;
@@ -16,10 +18,10 @@ export interface OutgoingMessage {
 export const EVENT_HEADERS = { eventType: "Taskjet-Event-Type", traceparent: "traceparent" } as const;
 
 /** An event as the message it becomes: subject from its type and user, headers from its trace. */
-export function toMessage(event: Envelope, traceparent?: string): OutgoingMessage {
+export function toMessage(event: Envelope, traceparent?: string, dedupId?: string): OutgoingMessage {
   const headers: Record<string, string> = { [EVENT_HEADERS.eventType]: event.event_type };
   if (traceparent) headers[EVENT_HEADERS.traceparent] = traceparent;
-  return { eventId: event.event_id, subject: eventSubject(event.event_type, event.user_id), headers, payload: JSON.stringify(event) };
+  return { eventId: event.event_id, dedupId, subject: eventSubject(event.event_type, event.user_id), headers, payload: JSON.stringify(event) };
 }
 
 /**
@@ -31,7 +33,7 @@ export async function publishAll(js: JetStreamClient, messages: OutgoingMessage[
     messages.map((message) => {
       const h = natsHeaders();
       for (const [key, value] of Object.entries(message.headers)) h.set(key, value);
-      return js.publish(message.subject, message.payload, { msgID: message.eventId, headers: h, timeout: timeoutMs });
+      return js.publish(message.subject, message.payload, { msgID: message.dedupId ?? message.eventId, headers: h, timeout: timeoutMs });
     }),
   );
 }

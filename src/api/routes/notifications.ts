@@ -1,0 +1,76 @@
+// The delivery ledger: every notification the notifier claimed for the user, newest first.
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { listNotifications, type NotificationRow } from "../../db/notifications.ts";
+import { AppError } from "../errors.ts";
+import { makeRouter } from "../router.ts";
+import { scopedUserId } from "../user-scope.ts";
+
+const notificationView = z.object({
+  id: z.string(),
+  reminder_id: z.string(),
+  task_id: z.string(),
+  channel: z.enum(["email", "push"]),
+  status: z.enum(["pending", "sent", "failed"]),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  created_at: z.string(),
+  sent_at: z.string().nullable(),
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/users/{user_id}/notifications",
+  summary: "The delivery ledger",
+  request: {
+    params: z.object({ user_id: z.string().max(100) }),
+    query: z.strictObject({
+      channel: z.enum(["email", "push"]).optional(),
+      status: z.enum(["pending", "sent", "failed"]).optional(),
+      task_id: z.uuid().optional(),
+      reminder_id: z.uuid().optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().max(200).optional(),
+    }),
+  },
+  responses: { 200: { content: { "application/json": { schema: z.object({ items: z.array(notificationView), next_cursor: z.string().nullable() }) } }, description: "a page" } },
+});
+
+function view(row: NotificationRow): z.output<typeof notificationView> {
+  return {
+    id: row.id,
+    reminder_id: row.reminderId,
+    task_id: row.taskId,
+    channel: row.channel,
+    status: row.status,
+    attempts: row.attempts,
+    error: row.error,
+    created_at: row.createdAt.toISOString(),
+    sent_at: row.sentAt?.toISOString() ?? null,
+  };
+}
+
+const cursorShape = z.object({ t: z.number(), i: z.string().max(64) });
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const { t, i } = cursorShape.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    return { createdAt: new Date(t), id: i };
+  } catch {
+    throw new AppError("VALIDATION_ERROR", "cursor: not a cursor this API issued", { field: "cursor" }, 400);
+  }
+}
+
+export const notifications = makeRouter();
+
+notifications.openapi(listRoute, async (c) => {
+  const userId = scopedUserId(c, c.req.valid("param").user_id);
+  const q = c.req.valid("query");
+  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const filter = { userId, channel: q.channel, status: q.status, taskId: q.task_id, reminderId: q.reminder_id };
+  const rows = await c.var.ctx.store.read((db) => listNotifications(db, filter, q.limit + 1, after));
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  const next = rows.length > q.limit && last ? Buffer.from(JSON.stringify({ t: last.createdAt.getTime(), i: last.id })).toString("base64url") : null;
+  return c.json({ items: page.map(view), next_cursor: next }, 200);
+});

@@ -1,0 +1,92 @@
+// Reminders as the scheduler sees them: the earliest pending fire time, the batch that is due, and
+// the outcome of firing. Predicates spell `status = 'pending'` literally so the partial index on
+// fire_at (pending only) serves them on both dialects.
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { canonicalUuid } from "./ids.ts";
+import type { Db, Tables } from "./store.ts";
+
+export type ReminderRow = Tables["reminders"]["$inferSelect"];
+
+/** A due reminder with what its event carries about the task. */
+export interface DueReminder {
+  id: string;
+  taskId: string;
+  userId: string;
+  fireAt: Date;
+  channels: ReminderRow["channels"];
+  title: string;
+  dueAt: Date | null;
+}
+
+export async function earliestPendingFireAt(db: Db): Promise<Date | null> {
+  const { reminders } = db.t;
+  const [row] = await db.orm
+    .select({ fireAt: reminders.fireAt })
+    .from(reminders)
+    .where(sql`${reminders.status} = 'pending'`)
+    .orderBy(asc(reminders.fireAt))
+    .limit(1);
+  return row?.fireAt ?? null;
+}
+
+/** Pending reminders due by `until`, earliest first. A pending reminder's task is pending (completion cancels them). */
+export async function duePendingReminders(db: Db, until: Date, limit: number): Promise<DueReminder[]> {
+  const { reminders, tasks } = db.t;
+  return db.orm
+    .select({
+      id: reminders.id,
+      taskId: reminders.taskId,
+      userId: reminders.userId,
+      fireAt: reminders.fireAt,
+      channels: reminders.channels,
+      title: tasks.title,
+      dueAt: tasks.dueAt,
+    })
+    .from(reminders)
+    .innerJoin(tasks, eq(tasks.id, reminders.taskId))
+    .where(and(sql`${reminders.status} = 'pending'`, lte(reminders.fireAt, until)))
+    .orderBy(asc(reminders.fireAt), asc(reminders.id))
+    .limit(limit);
+}
+
+/**
+ * Records that reminders fired (or were missed). Only rows still pending at the fire time that was
+ * published change: a reminder moved or snoozed meanwhile stays pending for its new time.
+ */
+export async function markFired(tx: Db, fired: Array<{ id: string; fireAt: Date }>, status: "fired" | "missed", at: Date): Promise<void> {
+  const { reminders } = tx.t;
+  const byTime = new Map<number, string[]>();
+  for (const r of fired) byTime.set(r.fireAt.getTime(), [...(byTime.get(r.fireAt.getTime()) ?? []), r.id]);
+  for (const [fireAt, ids] of byTime) {
+    await tx.orm
+      .update(reminders)
+      .set({ status, firedAt: at })
+      .where(and(inArray(reminders.id, ids), sql`${reminders.status} = 'pending'`, eq(reminders.fireAt, new Date(fireAt))));
+  }
+}
+
+export async function findReminder(db: Db, userId: string, taskId: string, reminderId: string): Promise<ReminderRow | null> {
+  const id = canonicalUuid(reminderId);
+  const task = canonicalUuid(taskId);
+  if (!id || !task) return null;
+  const { reminders } = db.t;
+  const [row] = await db.orm
+    .select()
+    .from(reminders)
+    .where(and(eq(reminders.id, id), eq(reminders.taskId, task), eq(reminders.userId, userId)));
+  return row ?? null;
+}
+
+/** Snooze: the reminder fires again at `fireAt`, whatever it did before. */
+export async function rescheduleReminder(tx: Db, id: string, fireAt: Date): Promise<ReminderRow> {
+  const { reminders } = tx.t;
+  const [row] = await tx.orm.update(reminders).set({ fireAt, status: "pending", firedAt: null }).where(eq(reminders.id, id)).returning();
+  return row!;
+}
+
+export async function findReminderById(db: Db, reminderId: string): Promise<ReminderRow | null> {
+  const id = canonicalUuid(reminderId);
+  if (!id) return null;
+  const [row] = await db.orm.select().from(db.t.reminders).where(eq(db.t.reminders.id, id));
+  return row ?? null;
+}
