@@ -126,6 +126,9 @@ describe("api (roles api + relay)", () => {
     expect(task.stream).toBe("TASKS");
     const user = await js.publish("user.created.u1", json({ n: 1 }));
     expect(user.stream).toBe("USERS");
+    // A snooze is an api write whose event the relay publishes from the outbox.
+    const snoozed = await js.publish("reminder.snoozed.u1", json({ n: 1 }));
+    expect(snoozed.stream).toBe("REMINDERS");
   });
 
   it("is refused reminder, notification and dead-letter publishes", async () => {
