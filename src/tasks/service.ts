@@ -121,6 +121,8 @@ export async function startTasksService(ctx: Ctx): Promise<Stop> {
       );
     },
   });
+  // Ready means the server knows the endpoint: a worker asking right after gets an answer.
+  await ctx.nats.nc.flush();
   return async () => {
     await service.stop();
   };

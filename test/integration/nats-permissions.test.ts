@@ -274,6 +274,8 @@ describe("api <-> worker over core NATS", () => {
         msg.respond(json({ created: msg.json<{ title: string }>().title }));
       },
     });
+    // The endpoint's subscription must reach the server before another connection asks.
+    await as("api").flush();
     try {
       const reply = await as("worker").request("taskjet.tasks.create", json({ title: "next" }), { timeout: 3000 });
       expect(reply.json()).toEqual({ created: "next" });
