@@ -3,8 +3,12 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { loadConfig } from "./config.ts";
+import { AUDIT_USAGE, runAudit } from "./cli/audit.ts";
 import { runStart } from "./cli/start.ts";
 import { runMigrate, runStreams } from "./cli/streams.ts";
+import { runToken, TOKEN_USAGE } from "./cli/token.ts";
+import { runUser, USER_USAGE } from "./cli/user.ts";
+import { runVapid, VAPID_USAGE } from "./cli/vapid.ts";
 import { isOperatorError } from "./startup-error.ts";
 
 const USAGE = `usage: taskjet <command> [options]
@@ -13,6 +17,10 @@ commands:
   start [--roles r1,r2]   run roles (default: all) — api, relay, scheduler, recurring, notifier, audit
   migrate                 migrate the database and provision streams, consumers and KV buckets
   streams                 print streams, consumers (pending / ack pending) and KV buckets
+  audit rebuild           replay the streams into the audit log (idempotent)
+  user promote EMAIL      give a user the admin role
+  token --user ID|EMAIL [--ttl 1h]   print an access token for scripts
+  vapid                   print a new VAPID key pair for Web Push
 
 Every command reads its settings from the environment (see README "Configuration").
 Run 'taskjet <command> --help' for a command's options.
@@ -34,6 +42,10 @@ Applies database migrations and creates or updates streams, consumers and KV buc
 Provisions, then prints each stream (messages, bytes, sequences), each consumer (pending,
 ack pending, redelivered) and each KV bucket (keys). Uses the running embedded server if any.
 `,
+  audit: AUDIT_USAGE,
+  user: USER_USAGE,
+  token: TOKEN_USAGE,
+  vapid: VAPID_USAGE,
 };
 
 type Command = (argv: string[]) => Promise<number>;
@@ -57,6 +69,20 @@ const COMMANDS: Record<string, Command> = {
     parseArgs({ args: argv, options: {} });
     const config = loadConfig();
     return runStreams(config, logger(config.logLevel === "info" ? "warn" : config.logLevel), process.env.PATH ?? "");
+  },
+  async audit(argv) {
+    const config = loadConfig();
+    return runAudit(config, logger(config.logLevel === "info" ? "warn" : config.logLevel), process.env.PATH ?? "", argv);
+  },
+  async user(argv) {
+    return runUser(loadConfig(), argv);
+  },
+  async token(argv) {
+    return runToken(loadConfig(), argv);
+  },
+  async vapid(argv) {
+    parseArgs({ args: argv, options: {} });
+    return runVapid();
   },
 };
 

@@ -3,6 +3,8 @@
 import type { Ctx } from "./context.ts";
 import type { Role } from "./roles.ts";
 import { startApi } from "./api/server.ts";
+import { startAudit } from "./workers/audit/index.ts";
+import { startNotifier } from "./workers/notifier/index.ts";
 import { startRecurring } from "./workers/recurring.ts";
 import { startRelay } from "./workers/relay.ts";
 import { startScheduler } from "./workers/scheduler.ts";
@@ -10,17 +12,14 @@ import type { Stop } from "./workers/role.ts";
 
 type RoleStarter = (ctx: Ctx) => Promise<Stop>;
 
-/** Roles built so far; the rest arrive with their issues (see README "Roles"). */
-const STARTERS: Partial<Record<Role, RoleStarter>> = {
+const STARTERS: Record<Role, RoleStarter> = {
   api: startApi,
   relay: startRelay,
   recurring: startRecurring,
+  audit: startAudit,
   scheduler: startScheduler,
+  notifier: startNotifier,
 };
-
-export function unavailableRoles(roles: Role[]): Role[] {
-  return roles.filter((role) => !STARTERS[role]);
-}
 
 export async function startRoles(ctx: Ctx, roles: Role[]): Promise<Stop> {
   const stops: Array<{ role: Role; stop: Stop }> = [];
@@ -30,10 +29,7 @@ export async function startRoles(ctx: Ctx, roles: Role[]): Promise<Stop> {
     }
   };
   try {
-    for (const role of roles) {
-      const starter = STARTERS[role];
-      if (starter) stops.push({ role, stop: await starter(ctx) });
-    }
+    for (const role of roles) stops.push({ role, stop: await STARTERS[role](ctx) });
   } catch (err) {
     await stopAll();
     throw err;

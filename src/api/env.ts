@@ -1,5 +1,6 @@
 // The typed Hono environment: what middleware puts on `c.var` for handlers.
 import type { Logger } from "pino";
+import type { Rejection } from "../auth/rejections.ts";
 import type { Ctx } from "../context.ts";
 
 /** Who is calling, from a verified access token. */
@@ -18,5 +19,7 @@ export interface AppEnv {
     traceparent: string;
     /** Set by `authenticate` when the request carries a valid token; `requireAuth` insists on it. */
     caller?: Caller;
+    /** Set by `authenticate` when an Authorization header was sent but not accepted. */
+    authRejection?: Rejection;
   };
 }

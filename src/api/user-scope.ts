@@ -2,11 +2,11 @@
 import type { Context } from "hono";
 import type { AppEnv, Caller } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { requireCaller } from "./middleware/authenticate/index.ts";
 
+/** The caller, or a 401 that says why the token (if any) was refused. */
 export function callerOf(c: Context<AppEnv>): Caller {
-  const caller = c.get("caller");
-  if (!caller) throw new AppError("UNAUTHORIZED", "missing or invalid access token");
-  return caller;
+  return requireCaller(c);
 }
 
 /** The user a `/users/{user_id}` path names, which must be the caller. */

@@ -2,15 +2,13 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { openContext } from "../context.ts";
-import { startRoles, unavailableRoles } from "../start.ts";
+import { startRoles } from "../start.ts";
 
 export async function runStart(config: Config, log: Logger, pathEnv: string): Promise<number> {
   const startedAt = performance.now();
   let fatal: (reason: string) => void = () => undefined;
   const fatalReason = new Promise<string>((resolve) => (fatal = resolve));
   const opened = await openContext(config, log, { pathEnv, clientName: `taskjet ${config.roles.join(",")}`, onFatal: (r) => fatal(r) });
-  const missing = unavailableRoles(config.roles);
-  if (missing.length > 0) log.warn({ roles: missing }, "roles not available in this build yet; not started");
   let stopRoles;
   try {
     stopRoles = await startRoles(opened.ctx, config.roles);

@@ -46,7 +46,7 @@ const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 /** Every reminder.<type> event of a user, as received live, with the moment it arrived. */
 function collect(userId: string, type = "*") {
   const received: Array<{ at: number; event: { data: { reminder_id: string; fire_at: string }; event_type: string } }> = [];
-  const sub = t.ctx.nats.nc.subscribe(`reminder.${type}.${userId}`, { callback: (_err, msg) => received.push({ at: Date.now(), event: msg.json() }) });
+  const sub = t.ctx.nats.nc.subscribe(`reminder.${type}.${userId}`, { callback: (_err, msg) => void received.push({ at: Date.now(), event: msg.json() }) });
   return { received, stop: () => sub.unsubscribe() };
 }
 

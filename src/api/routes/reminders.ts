@@ -5,7 +5,8 @@ import { taskView } from "../../domain/task.ts";
 import { snoozeReminder } from "../../tasks/snooze.ts";
 import { errorEnvelope } from "../errors.ts";
 import { makeRouter } from "../router.ts";
-import { callerOf, scopedUserId } from "../user-scope.ts";
+import { requireAuth } from "../middleware/authenticate/index.ts";
+import { scopedUserId } from "../user-scope.ts";
 
 const snoozeRoute = createRoute({
   method: "post",
@@ -24,10 +25,8 @@ const snoozeRoute = createRoute({
 
 export const reminders = makeRouter();
 
-reminders.use("/users/*", async function requireCaller(c, next) {
-  callerOf(c);
-  await next();
-});
+// Authentication before validation: an anonymous caller learns nothing about the routes' rules.
+reminders.use("/users/*", requireAuth());
 
 reminders.openapi(snoozeRoute, async (c) => {
   const { user_id, task_id, reminder_id } = c.req.valid("param");

@@ -12,7 +12,8 @@ import { taskView } from "../../tasks/view.ts";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { makeRouter } from "../router.ts";
-import { callerOf, scopedUserId } from "../user-scope.ts";
+import { requireAuth } from "../middleware/authenticate/index.ts";
+import { scopedUserId } from "../user-scope.ts";
 import {
   completeTaskRoute,
   createTaskRoute,
@@ -40,10 +41,7 @@ function meta(c: Context<AppEnv>): CommandMeta {
 export const tasks = makeRouter();
 
 // Authentication before validation: an anonymous caller learns nothing about the routes' rules.
-tasks.use("/users/*", async function requireCaller(c, next) {
-  callerOf(c);
-  await next();
-});
+tasks.use("/users/*", requireAuth());
 
 tasks.openapi(listTasksRoute, async (c) => {
   const userId = scopedUserId(c, c.req.valid("param").user_id);

@@ -11,7 +11,7 @@ import { REMINDERS_CONSUMERS, reminderDueEvent } from "../../streams/reminders.t
 import type { Stop } from "../role.ts";
 import { deliver, type Channels, type Delivery } from "./deliver.ts";
 import { makeMailer } from "./email.ts";
-import { reminderEmail, reminderPush, type ReminderContent } from "./message.ts";
+import { reminderEmail, reminderMessageId, reminderPush, type ReminderContent } from "./message.ts";
 import { makePushSender } from "./push.ts";
 import { loadVapidKeys } from "./vapid.ts";
 
@@ -51,7 +51,7 @@ async function handleDue(ctx: Ctx, channels: Channels, event: DueEvent, job: Job
   const base = { userId: user.id, reminderId: d.reminder_id, taskId: task.id, fireAt };
   const deliveries: Array<{ claim: typeof base & { channel: "email" | "push"; target: string }; delivery: Delivery }> = [];
   if (d.channels.includes("email") && channels.mailer && user.email) {
-    const message = { ...reminderEmail(content, ctx.config.publicUrl), messageId: `<${d.reminder_id}.${fireAt.getTime()}@taskjet>` };
+    const message = { ...reminderEmail(content, ctx.config.publicUrl), messageId: reminderMessageId(content, ctx.config.publicUrl) };
     deliveries.push({ claim: { ...base, channel: "email", target: "" }, delivery: { channel: "email", to: user.email, message } });
   }
   const payload = reminderPush(content, ctx.config.publicUrl);
