@@ -8,7 +8,7 @@ import { connectNats, type NatsHandles } from "./nats/connect.ts";
 import { startEmbeddedNats, type EmbeddedNats } from "./nats/embedded-server.ts";
 import { StartupError } from "./startup-error.ts";
 import { provision } from "./streams/provision.ts";
-import { OUTBOX_KICK_SUBJECT } from "./workers/relay.ts";
+import { OUTBOX_KICK_SUBJECT } from "./workers/leader-loop.ts";
 
 export interface Ctx {
   config: Config;
