@@ -7,7 +7,7 @@ import { openContext, type Ctx } from "../context.ts";
 import { BUCKET_DEFS, CONSUMERS, STREAMS } from "../streams/catalog.ts";
 
 /** A running `taskjet start` with an embedded server leaves its URL in DATA_DIR; use that one. */
-function withRunningEmbeddedServer(config: Config): Config {
+export function withRunningEmbeddedServer(config: Config): Config {
   const file = path.join(config.dataDir, "nats.url");
   if (config.nats.url || !existsSync(file)) return config;
   return { ...config, nats: { ...config.nats, url: readFileSync(file, "utf8").trim() } };

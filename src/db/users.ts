@@ -103,3 +103,8 @@ export async function deleteUser(tx: Db, id: string): Promise<boolean> {
   const deleted = await tx.orm.delete(tx.t.users).where(eq(tx.t.users.id, userId)).returning({ id: tx.t.users.id });
   return deleted.length > 0;
 }
+
+/** Gives a user a role (e.g. `taskjet user promote`); running servers see it within their user cache's 30 s. */
+export async function setUserRole(tx: Db, id: string, role: User["role"]): Promise<void> {
+  await tx.orm.update(tx.t.users).set({ role, updatedAt: new Date() }).where(eq(tx.t.users.id, id));
+}

@@ -129,16 +129,26 @@ export async function startWorker<S extends z.ZodType>(deps: RuntimeDeps, worker
     }
   }
 
+  // One waiter for "a slot is free" instead of racing every in-flight promise per message.
+  let slotFreed: (() => void) | undefined;
+  const freeSlot = () => {
+    slotFreed?.();
+    slotFreed = undefined;
+  };
+
   const consumer = await js.consumers.get(stream, durable);
   const messages = await consumer.consume({ max_messages: concurrency * 2 });
   const loop = (async () => {
     for await (const msg of messages) {
-      while (inFlight.size >= concurrency && !stopping) await Promise.race(inFlight);
+      while (inFlight.size >= concurrency && !stopping) await new Promise<void>((resolve) => (slotFreed = resolve));
       if (stopping) {
         msg.nak(); // pulled but not started: hand it back now rather than after the ack wait
         continue;
       }
-      const task: Promise<void> = handleMessage(msg).finally(() => inFlight.delete(task));
+      const task: Promise<void> = handleMessage(msg).finally(() => {
+        inFlight.delete(task);
+        freeSlot();
+      });
       inFlight.add(task);
     }
   })();
@@ -147,6 +157,7 @@ export async function startWorker<S extends z.ZodType>(deps: RuntimeDeps, worker
   return {
     async stop(graceMs = 20_000) {
       stopping = true;
+      freeSlot();
       await messages.close();
       await loop;
       const timer = setTimeout(() => drainAbort.abort(), graceMs);
