@@ -19,6 +19,7 @@ import { push } from "./routes/push.ts";
 import { reminders } from "./routes/reminders.ts";
 import { mountServiceRoutes } from "./routes/service.ts";
 import { tasks } from "./routes/tasks.ts";
+import { web } from "./routes/web.ts";
 
 /** Request bodies above this are refused with 413 before they are read in full. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -51,6 +52,8 @@ export function makeApp(ctx: Ctx) {
   app.route("/api/v1", notifications);
   app.route("/api/v1", audit);
   app.route("/", live);
+  // The browser app: public (outside /api/*), and only `/`, `/sw.js` and `/assets/*`, so it shadows nothing.
+  app.route("/", web);
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`, null, c.var.traceId ?? "none"), 404));
   app.onError((err, c) => {

@@ -40,16 +40,14 @@ describe("taskjet start", () => {
   it("answers /health healthy with its own nats-server and SQLite, then drains on SIGTERM and leaves no child", async () => {
     const dataDir = tempDir();
     const port = await freePort();
-    const startedAt = Date.now();
     const run = taskjet(["start"], { DATA_DIR: dataDir, PORT: String(port) });
     const health = await waitFor(
       () => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<Record<string, unknown>>).catch(() => null),
       (body) => body !== null,
+      // How fast it gets there is measured in bench/ (B6), not asserted here.
       { timeoutMs: 10_000, intervalMs: 50 },
     );
-    const readyMs = Date.now() - startedAt;
     expect(health).toMatchObject({ status: "healthy", dependencies: { database: "healthy", nats: "healthy" }, version: expect.any(String) });
-    expect(readyMs).toBeLessThan(3_000);
     expect(existsSync(path.join(dataDir, "taskjet.db"))).toBe(true);
     const natsPid = Number(readFileSync(path.join(dataDir, "nats", "nats-server.pid"), "utf8"));
     expect(isAlive(natsPid)).toBe(true);
