@@ -79,6 +79,6 @@ describe("audit batcher", () => {
     const batcher = makeBatcher<number>({ maxItems: 500, lingerMs: 10, write: async () => undefined });
     const started = performance.now();
     await batcher.add(1);
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(1_000); // lingers 10 ms, not until a batch fills
   });
 });

