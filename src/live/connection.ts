@@ -51,3 +51,42 @@ export interface LiveConnection {
 export const SLOW_CLIENT_LIMIT_BYTES = 1024 * 1024;
 /** A replay pauses above this many buffered bytes until the client has read some. */
 export const REPLAY_HIGH_WATER_BYTES = 256 * 1024;
+
+/** The close and drain bookkeeping both transports share. */
+export interface ConnectionLifecycle {
+  readonly closed: boolean;
+  /** Marks the connection closed (once), wakes drain waiters and tells close listeners. */
+  finish(): void;
+  onClose(listener: () => void): void;
+  /** A promise that resolves at the next `releaseDrainWaiters` or close. */
+  waitForDrain(): Promise<void>;
+  releaseDrainWaiters(): void;
+}
+
+export function connectionLifecycle(): ConnectionLifecycle {
+  let closed = false;
+  const closeListeners: Array<() => void> = [];
+  let drainWaiters: Array<() => void> = [];
+  const releaseDrainWaiters = () => {
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
+  return {
+    get closed() {
+      return closed;
+    },
+    finish() {
+      if (closed) return;
+      closed = true;
+      releaseDrainWaiters();
+      for (const listener of closeListeners.splice(0)) listener();
+    },
+    onClose(listener) {
+      if (closed) listener();
+      else closeListeners.push(listener);
+    },
+    waitForDrain: () => new Promise<void>((resolve) => drainWaiters.push(resolve)),
+    releaseDrainWaiters,
+  };
+}

@@ -1,7 +1,7 @@
 // A live connection over Server-Sent Events: a byte stream the Node adapter pipes to the socket
 // with backpressure (it waits for 'drain'), so the stream's queue is exactly what the client has
 // not read yet, and its size is how a slow client is recognised.
-import type { ControlMessage, CloseReason, LiveConnection } from "./connection.ts";
+import { connectionLifecycle, type CloseReason, type ControlMessage, type LiveConnection } from "./connection.ts";
 
 /** EventSource waits this long before reconnecting after the stream ends (`retry:` field). */
 export const SSE_RETRY_MS = 2_000;
@@ -32,47 +32,33 @@ export interface SseOptions {
 export function openSseStream({ destroySocket }: SseOptions = {}): { connection: LiveConnection; body: ReadableStream<Uint8Array> } {
   const encoder = new TextEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let closed = false;
-  const closeListeners: Array<() => void> = [];
-  let drainWaiters: Array<() => void> = [];
-
-  const releaseDrainWaiters = () => {
-    const waiters = drainWaiters;
-    drainWaiters = [];
-    for (const resolve of waiters) resolve();
-  };
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    releaseDrainWaiters();
-    for (const listener of closeListeners) listener();
-  };
+  const life = connectionLifecycle();
 
   const body = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
       },
-      pull: releaseDrainWaiters,
+      pull: life.releaseDrainWaiters,
       // The adapter cancels the stream when the client's socket closes.
-      cancel: finish,
+      cancel: life.finish,
     },
     new ByteLengthQueuingStrategy({ highWaterMark: QUEUE_HIGH_WATER_BYTES }),
   );
   const write = (text: string) => {
-    if (!closed) controller.enqueue(encoder.encode(text));
+    if (!life.closed) controller.enqueue(encoder.encode(text));
   };
   write(`retry: ${SSE_RETRY_MS}\n\n`);
 
   const connection: LiveConnection = {
     transport: "sse",
-    bufferedAmount: () => (closed ? 0 : Math.max(0, QUEUE_HIGH_WATER_BYTES - (controller.desiredSize ?? QUEUE_HIGH_WATER_BYTES))),
+    bufferedAmount: () => (life.closed ? 0 : Math.max(0, QUEUE_HIGH_WATER_BYTES - (controller.desiredSize ?? QUEUE_HIGH_WATER_BYTES))),
     sendEvent: (message) => write(message.sseFrame),
     sendControl: (message) => write(controlFrame(message)),
     heartbeat: () => write(": ping\n\n"),
-    drained: () => (closed || (controller.desiredSize ?? 0) > 0 ? Promise.resolve() : new Promise((resolve) => drainWaiters.push(resolve))),
+    drained: () => (life.closed || (controller.desiredSize ?? 0) > 0 ? Promise.resolve() : life.waitForDrain()),
     close(reason: CloseReason, detail?: string) {
-      if (closed) return;
+      if (life.closed) return;
       if (reason === "slow" || reason === "overflow") {
         // Cut the socket at once: no point queueing a goodbye behind a megabyte the client is not
         // reading. (Erroring the stream would do it too, but the adapter logs that as a failure.)
@@ -83,15 +69,12 @@ export function openSseStream({ destroySocket }: SseOptions = {}): { connection:
         write(`event: close\ndata: ${JSON.stringify({ reason: detail ?? reason })}\n\n`);
         controller.close();
       }
-      finish();
+      life.finish();
     },
     get closed() {
-      return closed;
+      return life.closed;
     },
-    onClose(listener) {
-      if (closed) listener();
-      else closeListeners.push(listener);
-    },
+    onClose: life.onClose,
   };
   return { connection, body };
 }
