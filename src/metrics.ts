@@ -25,6 +25,12 @@ export function makeMetrics() {
     }),
     remindersFired: new Counter({ name: "reminders_fired_total", help: "Reminders the scheduler fired, by outcome (due, missed)", labelNames: ["outcome"], registers }),
     notifications: new Counter({ name: "notifications_total", help: "Deliveries the notifier finished", labelNames: ["channel", "status"], registers }),
+    consumerPending: new Gauge({
+      name: "consumer_pending_messages",
+      help: "Messages a durable consumer has not finished: not yet delivered plus delivered and unacked (refreshed on scrape)",
+      labelNames: ["stream", "consumer"],
+      registers,
+    }),
     consumerMessages: new Counter({ name: "consumer_messages_total", help: "Messages a worker finished, by outcome", labelNames: ["consumer", "outcome"], registers }),
     rateLimited: new Counter({ name: "http_rate_limited_total", help: "Requests refused with 429, by limit (anon per address, user per user)", labelNames: ["scope"], registers }),
     idempotency: new Counter({

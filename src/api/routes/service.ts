@@ -1,7 +1,10 @@
 // The service surface next to /health: /metrics for Prometheus, /openapi.json generated from the zod
 // schemas the routers validate with, and /docs rendering it. No auth on any of them (DESIGN.md).
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Logger } from "pino";
+import type { Ctx } from "../../context.ts";
 import { outboxDepth } from "../../db/outbox.ts";
+import { CONSUMERS } from "../../streams/catalog.ts";
 import { VERSION } from "../../version.ts";
 import type { AppEnv } from "../env.ts";
 import { DOCS_CONTENT_SECURITY_POLICY, DOCS_HTML } from "./service-docs.ts";
@@ -27,6 +30,27 @@ function buildDocument(app: OpenAPIHono<AppEnv>, publicUrl: string): OpenAPIDocu
   });
 }
 
+/**
+ * Gauges read on scrape (the relay also sets the outbox depth as it works). A database or NATS
+ * hiccup must not fail the whole scrape: a gauge then keeps its last value.
+ */
+async function refreshScrapedGauges(ctx: Ctx, log: Logger): Promise<void> {
+  const { store, nats, metrics } = ctx;
+  await store.read(outboxDepth).then(
+    (depth) => metrics.outboxDepth.set(depth),
+    (err: unknown) => log.warn({ err }, "cannot read the outbox depth for /metrics"),
+  );
+  if (!nats.isConnected()) return;
+  await Promise.all(
+    CONSUMERS.map((def) =>
+      nats.jsm.consumers.info(def.stream, def.durable).then(
+        (info) => metrics.consumerPending.set({ stream: def.stream, consumer: def.durable }, info.num_pending + info.num_ack_pending),
+        (err: unknown) => log.warn({ err, consumer: def.durable }, "cannot read consumer info for /metrics"),
+      ),
+    ),
+  );
+}
+
 export function mountServiceRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",
@@ -36,13 +60,8 @@ export function mountServiceRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.get("/metrics", async (c) => {
-    const { store, metrics } = c.var.ctx;
-    // Refreshed on scrape (the relay also sets it as it works); a database hiccup must not fail the
-    // whole scrape, so the gauge then keeps its last value.
-    await store.read(outboxDepth).then(
-      (depth) => metrics.outboxDepth.set(depth),
-      (err: unknown) => c.var.log.warn({ err }, "cannot read the outbox depth for /metrics"),
-    );
+    await refreshScrapedGauges(c.var.ctx, c.var.log);
+    const { metrics } = c.var.ctx;
     return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });
 

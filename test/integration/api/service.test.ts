@@ -65,6 +65,15 @@ describe("/metrics", () => {
     expect(text).toMatch(/^outbox_depth 2$/m);
     expect(text).toContain("# TYPE events_published_total counter");
   });
+
+  it("reports each durable consumer's unfinished messages", async () => {
+    await testApp.ctx.nats.js.publish("task.completed.metrics-user", "{}");
+    await testApp.ctx.nats.js.publish("task.created.metrics-user", "{}");
+    const { text } = await scrape();
+    expect(text).toMatch(/^consumer_pending_messages\{stream="TASKS",consumer="recurring"\} 1$/m); // only task.completed.*
+    expect(text).toMatch(/^consumer_pending_messages\{stream="TASKS",consumer="audit-tasks"\} 2$/m);
+    expect(text).toMatch(/^consumer_pending_messages\{stream="REMINDERS",consumer="notifier"\} 0$/m);
+  });
 });
 
 describe("/openapi.json", () => {
