@@ -1,9 +1,10 @@
-// The tasks resource refusing bad input clearly: the envelope, the right status, the field named.
+// The tasks resource refusing bad input clearly, on both dialects: the envelope, the right status, the field named.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TaskView } from "../../../src/domain/task.ts";
 import { openTestApp, type TestApp } from "../../helpers/app.ts";
 import { signUp } from "../../helpers/auth.ts";
+import { describeEachDialect } from "../../helpers/db.ts";
 import { startNatsServer, type NatsServer } from "../../helpers/nats-server.ts";
 
 let nats: NatsServer;
@@ -12,11 +13,8 @@ let token: string;
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  t = await openTestApp({ dialect: "sqlite", nats });
-  ({ accessToken: token } = await signUp(t));
 });
 afterAll(async () => {
-  await t?.close();
   await nats?.stop();
 });
 
@@ -32,7 +30,15 @@ async function expectError(res: Response, status: number, code: string, field?: 
 
 const post = (body: unknown) => t.request("POST", "/api/v1/users/me/tasks", { token, body });
 
-describe("tasks API errors", () => {
+await describeEachDialect("tasks API errors", (dialect) => {
+  beforeAll(async () => {
+    t = await openTestApp({ dialect, nats });
+    ({ accessToken: token } = await signUp(t));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
   it.each([
     [{ title: "" }, "title"],
     [{ title: "   " }, "title"],
