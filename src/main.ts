@@ -2,8 +2,9 @@
 // non-zero; only a bug prints a stack.
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { loadConfig } from "./config.ts";
+import { loadConfig, type Config } from "./config.ts";
 import { AUDIT_USAGE, runAudit } from "./cli/audit.ts";
+import { DLQ_USAGE, runDlq } from "./cli/dlq.ts";
 import { runStart } from "./cli/start.ts";
 import { runMigrate, runStreams } from "./cli/streams.ts";
 import { runToken, TOKEN_USAGE } from "./cli/token.ts";
@@ -17,6 +18,7 @@ commands:
   start [--roles r1,r2]   run roles (default: all) — api, relay, scheduler, recurring, notifier, audit
   migrate                 migrate the database and provision streams, consumers and KV buckets
   streams                 print streams, consumers (pending / ack pending) and KV buckets
+  dlq ls|show|replay      dead letters: list, inspect, send back to their stream
   audit rebuild           replay the streams into the audit log (idempotent)
   user promote EMAIL      give a user the admin role
   token --user ID|EMAIL [--ttl 1h]   print an access token for scripts
@@ -42,6 +44,7 @@ Applies database migrations and creates or updates streams, consumers and KV buc
 Provisions, then prints each stream (messages, bytes, sequences), each consumer (pending,
 ack pending, redelivered) and each KV bucket (keys). Uses the running embedded server if any.
 `,
+  dlq: DLQ_USAGE,
   audit: AUDIT_USAGE,
   user: USER_USAGE,
   token: TOKEN_USAGE,
@@ -54,6 +57,11 @@ function logger(level: string) {
   return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
+/** One-shot commands print their result; their logs stay quiet below warnings unless LOG_LEVEL asks for more. */
+function commandLogger(config: Config) {
+  return logger(config.logLevel === "info" ? "warn" : config.logLevel);
+}
+
 const COMMANDS: Record<string, Command> = {
   async start(argv) {
     const { values } = parseArgs({ args: argv, options: { roles: { type: "string" } } });
@@ -63,16 +71,20 @@ const COMMANDS: Record<string, Command> = {
   async migrate(argv) {
     parseArgs({ args: argv, options: {} });
     const config = loadConfig();
-    return runMigrate(config, logger(config.logLevel === "info" ? "warn" : config.logLevel), process.env.PATH ?? "");
+    return runMigrate(config, commandLogger(config), process.env.PATH ?? "");
   },
   async streams(argv) {
     parseArgs({ args: argv, options: {} });
     const config = loadConfig();
-    return runStreams(config, logger(config.logLevel === "info" ? "warn" : config.logLevel), process.env.PATH ?? "");
+    return runStreams(config, commandLogger(config), process.env.PATH ?? "");
+  },
+  async dlq(argv) {
+    const config = loadConfig();
+    return runDlq(config, commandLogger(config), process.env.PATH ?? "", argv);
   },
   async audit(argv) {
     const config = loadConfig();
-    return runAudit(config, logger(config.logLevel === "info" ? "warn" : config.logLevel), process.env.PATH ?? "", argv);
+    return runAudit(config, commandLogger(config), process.env.PATH ?? "", argv);
   },
   async user(argv) {
     return runUser(loadConfig(), argv);

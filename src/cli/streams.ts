@@ -13,7 +13,7 @@ export function withRunningEmbeddedServer(config: Config): Config {
   return { ...config, nats: { ...config.nats, url: readFileSync(file, "utf8").trim() } };
 }
 
-async function withContext<T>(config: Config, log: Logger, pathEnv: string, body: (ctx: Ctx) => Promise<T>): Promise<T> {
+export async function withContext<T>(config: Config, log: Logger, pathEnv: string, body: (ctx: Ctx) => Promise<T>): Promise<T> {
   const opened = await openContext(withRunningEmbeddedServer(config), log, { pathEnv, clientName: "taskjet cli", onFatal: () => undefined });
   try {
     return await body(opened.ctx);
@@ -29,7 +29,7 @@ export async function runMigrate(config: Config, log: Logger, pathEnv: string): 
   return 0;
 }
 
-function table(rows: Array<Array<string | number>>): string {
+export function table(rows: Array<Array<string | number>>): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows.map((r) => r.map((cell, i) => String(cell).padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
 }

@@ -96,7 +96,7 @@ describe("taskjet CLI", () => {
     expect(run.output().stderr).toContain("usage: taskjet <command>");
   });
 
-  it.each(["start", "migrate", "streams"])("%s --help explains the command", async (command) => {
+  it.each(["start", "migrate", "streams", "dlq", "token", "vapid", "audit", "user"])("%s --help explains the command", async (command) => {
     const run = taskjet([command, "--help"], {});
     expect(await run.exit).toBe(0);
     expect(run.output().stdout).toContain(`usage: taskjet ${command}`);
