@@ -1,7 +1,10 @@
 // The SQLite store: one writer connection and one read connection on a WAL file.
-// better-sqlite3 is synchronous and its transactions cannot span an await, so a
-// write is BEGIN IMMEDIATE … COMMIT on the writer, and writes queue on an async
-// lock: only one transaction is ever open, and the reader (WAL) sees only commits.
+// better-sqlite3 is synchronous and its transactions cannot span an await, so writes queue on an
+// async lock: only one transaction is ever open, and the reader (WAL) sees only commits.
+// Group commit: the writes that queued up while a transaction ran go into the next transaction
+// together, each inside its own SAVEPOINT (so one failing rolls back only itself), and share one
+// COMMIT — one fsync for many writes instead of one each. A caller's promise settles only after
+// the COMMIT that made its write durable.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -46,11 +49,58 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
   const begin = writer.prepare("BEGIN IMMEDIATE");
   const commit = writer.prepare("COMMIT");
   const rollback = writer.prepare("ROLLBACK");
+  const savepoint = writer.prepare("SAVEPOINT one_write");
+  const releaseSavepoint = writer.prepare("RELEASE one_write");
+  const rollbackToSavepoint = writer.prepare("ROLLBACK TO one_write");
   const selectOne = reader.prepare("SELECT 1");
   const serialise = makeWriteQueue();
   const inWrite = new AsyncLocalStorage<true>();
   const commits = makeCommitSignal(log);
   let closed = false;
+  const pending: PendingWrite[] = [];
+
+  /** Runs one write inside the open transaction; its failure is rolled back to its savepoint. */
+  async function runOne(write: PendingWrite): Promise<Outcome> {
+    savepoint.run();
+    try {
+      const value = await inWrite.run(true, () => write.fn(writeDb));
+      releaseSavepoint.run();
+      return { ok: true, value };
+    } catch (error) {
+      if (writer.inTransaction) {
+        rollbackToSavepoint.run();
+        releaseSavepoint.run();
+      }
+      return { ok: false, error };
+    }
+  }
+
+  /** One transaction for every write queued now. */
+  async function commitGroup(): Promise<void> {
+    const group = pending.splice(0, MAX_GROUP);
+    if (group.length === 0) return;
+    const outcomes: Outcome[] = [];
+    try {
+      begin.run();
+      for (const write of group) {
+        const outcome = await runOne(write);
+        // An error that ended the whole transaction (disk full, I/O) took the others' writes too.
+        if (!writer.inTransaction) throw outcome.ok ? new Error("the transaction ended unexpectedly") : outcome.error;
+        outcomes.push(outcome);
+      }
+      commit.run();
+    } catch (error) {
+      if (writer.inTransaction) rollback.run();
+      for (const write of group) write.reject(error);
+      return;
+    }
+    group.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+    if (outcomes.some((o) => o.ok)) commits.notify();
+  }
 
   const assertOpen = () => {
     if (closed) throw new StoreError("STORE_CLOSED", "the database store is closed");
@@ -66,21 +116,10 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
     async write(fn) {
       assertOpen();
       if (inWrite.getStore()) throw nestedWriteError();
-      const result = await serialise(() =>
-        inWrite.run(true, async () => {
-          begin.run();
-          try {
-            const value = await fn(writeDb);
-            commit.run();
-            return value;
-          } catch (err) {
-            if (writer.inTransaction) rollback.run();
-            throw err;
-          }
-        }),
-      );
-      commits.notify();
-      return result;
+      const done = new Promise<unknown>((resolve, reject) => pending.push({ fn, resolve, reject }));
+      // Queued behind the running group; by its turn, writes that arrived meanwhile have joined.
+      void serialise(commitGroup);
+      return done as Promise<Awaited<ReturnType<typeof fn>>>;
     },
     onCommit: commits.listen,
     async ping() {
@@ -150,6 +189,17 @@ function runMigrations(writer: Connection, log: Logger): void {
   }
   log.info({ folder }, "sqlite schema up to date");
 }
+
+/** Writes committed together at most; a bound on how long the first of them waits. */
+const MAX_GROUP = 256;
+
+interface PendingWrite {
+  fn: (tx: Db) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Runs tasks one after another, in call order; a failed task does not stop the queue. */
 function makeWriteQueue() {

@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, exists, gt, gte, isNull, lt, or, sql, type Column, type SQL } from "drizzle-orm";
 import type { TASK_SORTS } from "../domain/task-input.ts";
 import type { Db } from "./store.ts";
-import { matchesTaskText, taskTextRelevance } from "./task-search.ts";
+import { taskSearch, type TaskSearch } from "./task-search.ts";
 import type { TaskRow } from "./tasks.ts";
 
 export type TaskSort = (typeof TASK_SORTS)[number];
@@ -37,7 +37,7 @@ export interface PageRequest {
 /** How to read, order and compare one sort key. Times compare as Dates so drizzle encodes them per dialect. */
 type SortKey = { isTime: true; expr: Column; nullable: boolean } | { isTime: false; expr: SQL; nullable: false };
 
-function sortKey(db: Db, sort: TaskSort, q: string | undefined): SortKey {
+function sortKey(db: Db, sort: TaskSort, search: TaskSearch | undefined): SortKey {
   const { tasks } = db.t;
   switch (sort) {
     case "created_at":
@@ -53,11 +53,11 @@ function sortKey(db: Db, sort: TaskSort, q: string | undefined): SortKey {
         isTime: false,
       };
     case "relevance":
-      return { expr: taskTextRelevance(db, q ?? ""), nullable: false, isTime: false };
+      return { expr: search?.relevance ?? sql`0`, nullable: false, isTime: false };
   }
 }
 
-function filterConditions(db: Db, f: TaskFilter): SQL[] {
+function filterConditions(db: Db, f: TaskFilter, search: TaskSearch | undefined): SQL[] {
   const { tasks, taskTags } = db.t;
   const conditions: Array<SQL | undefined> = [eq(tasks.userId, f.userId)];
   if (f.status) conditions.push(eq(tasks.status, f.status));
@@ -66,7 +66,7 @@ function filterConditions(db: Db, f: TaskFilter): SQL[] {
     const tagged = db.orm.select({ one: sql`1` }).from(taskTags).where(and(eq(taskTags.taskId, tasks.id), eq(taskTags.tag, tag)));
     conditions.push(exists(tagged));
   }
-  if (f.q) conditions.push(matchesTaskText(db, f.q));
+  if (search) conditions.push(search.where);
   if (f.dueBefore) conditions.push(lt(tasks.dueAt, f.dueBefore));
   if (f.dueAfter) conditions.push(gte(tasks.dueAt, f.dueAfter));
   if (f.seriesId) conditions.push(eq(tasks.seriesId, f.seriesId));
@@ -90,14 +90,15 @@ function afterCondition(db: Db, key: SortKey, order: "asc" | "desc", after: Posi
 
 export async function listTaskRows(db: Db, filter: TaskFilter, page: PageRequest): Promise<{ rows: TaskRow[]; next: Position | null }> {
   const { tasks } = db.t;
-  const key = sortKey(db, page.sort, filter.q);
-  const conditions = filterConditions(db, filter);
+  const search = filter.q ? taskSearch(db, filter.q) : undefined;
+  const key = sortKey(db, page.sort, search);
+  const conditions = filterConditions(db, filter, search);
   if (page.after) conditions.push(afterCondition(db, key, page.order, page.after));
   const direction = page.order === "asc" ? asc : desc;
   const ordering = [...(key.nullable ? [sql`(${key.expr} IS NULL)`] : []), direction(key.expr), direction(tasks.id)];
-  const rows = await db.orm
-    .select({ task: tasks, key: sql<unknown>`${key.expr}` })
-    .from(tasks)
+  let query = db.orm.select({ task: tasks, key: sql<unknown>`${key.expr}` }).from(tasks).$dynamic();
+  if (search?.join) query = query.innerJoin(search.join.table, search.join.on);
+  const rows = await query
     .where(and(...conditions))
     .orderBy(...ordering)
     .limit(page.limit + 1);

@@ -1,37 +1,38 @@
-// Keyword search over tasks' title and description, the one place the two
-// full-text engines show through: SQLite's FTS5 table tasks_fts (external
-// content over tasks.rowid), Postgres' generated tasks.search tsvector. Both
-// come from the migrations, not from the drizzle schema.
+// Keyword search over tasks' title and description, the one place the two full-text engines show
+// through: SQLite's FTS5 table tasks_fts (external content over tasks.rowid), Postgres' generated
+// tasks.search tsvector. Both come from the migrations, not from the drizzle schema.
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./store.ts";
 
 /**
- * A condition on db.t.tasks: the title or description contains every word of
- * `text`, whole words, case-insensitively. Words are runs of letters and digits,
- * as both engines tokenise them; text without any matches no task.
+ * How a search plugs into a query on db.t.tasks: a join (SQLite: the FTS table, so its MATCH and
+ * bm25() run once for the whole query, not per row), the match condition, and a relevance score —
+ * higher is better, a float8 on both engines so a keyset cursor carries it exactly.
  */
-export function matchesTaskText(db: Db, text: string): SQL {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  if (words.length === 0) return sql`1 = 0`;
-  const { tasks } = db.t;
-  if (db.dialect === "pg") {
-    return sql`${tasks}.search @@ plainto_tsquery('simple', ${words.join(" ")})`;
-  }
-  // Each word quoted: FTS5 query syntax (AND, NEAR, *, column:) never reaches the user.
-  const match = words.map((word) => `"${word}"`).join(" ");
-  return sql`${tasks}.rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ${match})`;
+export interface TaskSearch {
+  join?: { table: SQL; on: SQL };
+  where: SQL;
+  relevance: SQL;
 }
 
 /**
- * How well a task matches `text`, higher is better, as a float8 on both engines (so a keyset
- * cursor can carry it exactly): Postgres' ts_rank, SQLite's bm25 negated.
+ * Matches tasks whose title or description contains every word of `text`: whole words,
+ * case-insensitive. Words are runs of letters and digits, as both engines tokenise them; text
+ * without any matches no task.
  */
-export function taskTextRelevance(db: Db, text: string): SQL {
+export function taskSearch(db: Db, text: string): TaskSearch {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   const { tasks } = db.t;
+  if (words.length === 0) return { where: sql`1 = 0`, relevance: sql`0` };
   if (db.dialect === "pg") {
-    return sql`ts_rank(${tasks}.search, plainto_tsquery('simple', ${words.join(" ")}))::float8`;
+    const query = sql`plainto_tsquery('simple', ${words.join(" ")})`;
+    return { where: sql`${tasks}.search @@ ${query}`, relevance: sql`ts_rank(${tasks}.search, ${query})::float8` };
   }
+  // Each word quoted: FTS5 query syntax (AND, NEAR, *, column:) never reaches the user.
   const match = words.map((word) => `"${word}"`).join(" ");
-  return sql`(SELECT -bm25(tasks_fts) FROM tasks_fts WHERE tasks_fts MATCH ${match} AND tasks_fts.rowid = ${tasks}.rowid)`;
+  return {
+    join: { table: sql`tasks_fts`, on: sql`tasks_fts.rowid = ${tasks}.rowid` },
+    where: sql`tasks_fts MATCH ${match}`,
+    relevance: sql`(-bm25(tasks_fts))`,
+  };
 }

@@ -12,7 +12,7 @@ import { rawRows, rawRun } from "../../src/db/raw.ts";
 import * as pgSchema from "../../src/db/schema/pg.ts";
 import * as sqliteSchema from "../../src/db/schema/sqlite.ts";
 import { type Db, migrateStore, openStore, type Store } from "../../src/db/store.ts";
-import { matchesTaskText } from "../../src/db/task-search.ts";
+import { taskSearch } from "../../src/db/task-search.ts";
 import { createUser, findUserByEmail, findUserById } from "../../src/db/users.ts";
 import { describeEachDialect, openTestStore, type TestStore, testLog } from "../helpers/db.ts";
 
@@ -31,7 +31,10 @@ async function insertTask(tx: Db, userId: string, fields: { title: string; descr
 }
 
 async function searchTaskIds(db: Db, text: string): Promise<string[]> {
-  const rows = await db.orm.select({ id: db.t.tasks.id }).from(db.t.tasks).where(matchesTaskText(db, text));
+  const search = taskSearch(db, text);
+  let query = db.orm.select({ id: db.t.tasks.id }).from(db.t.tasks).$dynamic();
+  if (search.join) query = query.innerJoin(search.join.table, search.join.on);
+  const rows = await query.where(search.where);
   return rows.map((row) => row.id).sort();
 }
 
@@ -125,6 +128,26 @@ await describeEachDialect("store", (dialect) => {
       db.orm.select({ name: db.t.users.name }).from(db.t.users).where(sql`${db.t.users.email} LIKE ${`%@${domain}`}`),
     );
     expect(names.map((row) => row.name).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `user ${i}`).sort());
+  });
+
+  it("of concurrent writes, one that throws loses only its own statements", async () => {
+    const domain = `${uuidv7()}.group.test`;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        store.write(async (tx) => {
+          await createUser(tx, newUser(`u${i}@${domain}`));
+          await new Promise((resolve) => setImmediate(resolve));
+          if (i === 7) throw new Error("seven fails");
+          return i;
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === "rejected")).toHaveLength(1);
+    expect((results[7] as PromiseRejectedResult).reason.message).toBe("seven fails");
+    const emails = await store.read((db) =>
+      db.orm.select({ email: db.t.users.email }).from(db.t.users).where(sql`${db.t.users.email} LIKE ${`%@${domain}`}`),
+    );
+    expect(emails.map((row) => row.email).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `u${i}@${domain}`).filter((e) => !e.startsWith("u7@")).sort());
   });
 
   it("read() does not see a write that has not committed yet", async () => {
