@@ -1,7 +1,7 @@
 // Our own access tokens: HS256 JWTs with sub = user id, role, iat, exp, iss "taskjet", jti.
 // Verification pins the algorithm, so `alg: none` and tokens signed with another key or
 // algorithm fail in jose before any claim is looked at.
-import { randomUUID } from "node:crypto";
+import { randomUUID, webcrypto } from "node:crypto";
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { canonicalUuid } from "../db/ids.ts";
@@ -44,7 +44,7 @@ export async function signAccessToken(
 }
 
 /** The user id a valid token of ours names; throws TokenRejected or a jose error otherwise. */
-export async function verifyLocalToken(key: Uint8Array, token: string): Promise<string> {
+export async function verifyLocalToken(key: Uint8Array | webcrypto.CryptoKey, token: string): Promise<{ userId: string; expiresAt: number }> {
   const { payload } = await jwtVerify(token, key, {
     algorithms: [LOCAL_ALGORITHM],
     issuer: LOCAL_ISSUER,
@@ -53,5 +53,27 @@ export async function verifyLocalToken(key: Uint8Array, token: string): Promise<
   });
   const claims = localClaims.safeParse(payload);
   if (!claims.success) throw new TokenRejected("token_invalid");
-  return canonicalUuid(claims.data.sub)!;
+  return { userId: canonicalUuid(claims.data.sub)!, expiresAt: payload.exp! * 1000 };
+}
+
+/** Tokens verified recently; a client sends the same one on every request. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Verifies our tokens with the key imported once (jose would import a raw key on every call) and
+ * remembers each valid token until it expires, so a repeat skips the HMAC. Bounded: the oldest
+ * entry goes first.
+ */
+export async function makeLocalVerifier(secret: Uint8Array): Promise<(token: string) => Promise<string>> {
+  const key = await webcrypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const verified = new Map<string, { userId: string; expiresAt: number }>();
+  return async (token) => {
+    const hit = verified.get(token);
+    if (hit && hit.expiresAt > Date.now()) return hit.userId;
+    verified.delete(token);
+    const result = await verifyLocalToken(key, token);
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, result);
+    return result.userId;
+  };
 }

@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import type { Ctx } from "../context.ts";
 import type { Store } from "../db/store.ts";
 import { findUserRole } from "../db/users.ts";
-import { LOCAL_ALGORITHM, signAccessToken, verifyLocalToken, type AccessTokenSubject } from "./access-token.ts";
+import { LOCAL_ALGORITHM, makeLocalVerifier, signAccessToken, type AccessTokenSubject } from "./access-token.ts";
 import { provisionExternalUser } from "./accounts.ts";
 import { makeExternalVerifier, type ExternalIdentity } from "./external-idp.ts";
 import { makeKnownUsers, type KnownUsers } from "./known-users.ts";
@@ -34,6 +34,7 @@ export interface AuthDeps {
 
 export async function makeAuth({ config, store, log }: AuthDeps): Promise<Auth> {
   const key = await loadJwtSecret(config);
+  const verifyLocal = await makeLocalVerifier(key);
   const external = makeExternalVerifier(config.jwt);
   if (external && (!config.jwt.issuer || !config.jwt.audience)) {
     log.warn({ issuer: config.jwt.issuer, audience: config.jwt.audience }, "JWKS_URL without JWT_ISSUER and JWT_AUDIENCE accepts any token the provider signs, for any application");
@@ -53,7 +54,7 @@ export async function makeAuth({ config, store, log }: AuthDeps): Promise<Auth> 
   async function verifyOrThrow(token: string, traceparent: string | undefined): Promise<Verification> {
     const alg = algorithmOf(token);
     if (alg === LOCAL_ALGORITHM) {
-      const userId = await verifyLocalToken(key, token);
+      const userId = await verifyLocal(token);
       // The role comes from the database, not the token, so a demotion takes effect within the cache TTL.
       const role = await knownUsers.roleOf(userId);
       return role ? { ok: true, caller: { userId, role } } : { ok: false, reason: "user_unknown" };

@@ -1,9 +1,9 @@
 // `npm run bench -- --quick` as CI runs it: every benchmark completes and reports a number (or
 // says plainly why it could not measure). Never a timing assertion: CI machines vary.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/context.ts";
 
 interface ResultRow {
@@ -26,8 +26,10 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
 }
 
 describe("npm run bench -- --quick", () => {
+  const out = tempDir("taskjet-bench-out-");
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
   it("runs B1–B7 and writes results.md and results.json with a figure for each", async () => {
-    const out = tempDir("taskjet-bench-out-");
     const { code, output } = await runBench(["--out", out]);
     expect(code, output.slice(-4000)).toBe(0);
 

@@ -45,7 +45,7 @@ describe("taskjet token", () => {
     expect(code).toBe(0);
     const token = stdout.trim();
     expect(stdout).toBe(`${token}\n`);
-    expect(await verifyLocalToken(await loadJwtSecret(config), token)).toBe(user.id);
+    expect((await verifyLocalToken(await loadJwtSecret(config), token)).userId).toBe(user.id);
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ sub: user.id, role: "admin", iss: "taskjet" });
     expect(claims.exp! - claims.iat!).toBe(3600);

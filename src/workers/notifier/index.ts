@@ -54,9 +54,9 @@ async function handleDue(ctx: Ctx, channels: Channels, event: DueEvent, job: Job
     const message = { ...reminderEmail(content, ctx.config.publicUrl), messageId: reminderMessageId(content, ctx.config.publicUrl) };
     deliveries.push({ claim: { ...base, channel: "email", target: "" }, delivery: { channel: "email", to: user.email, message } });
   }
-  const payload = reminderPush(content, ctx.config.publicUrl);
+  const payload = found.subscriptions.length > 0 ? reminderPush(content, ctx.config.publicUrl) : undefined;
   for (const subscription of found.subscriptions) {
-    const delivery: Delivery = { channel: "push", subscription, payload, ttlSeconds: pushTtlSeconds(content.dueAt, new Date()) };
+    const delivery: Delivery = { channel: "push", subscription, payload: payload!, ttlSeconds: pushTtlSeconds(content.dueAt, new Date()) };
     deliveries.push({ claim: { ...base, channel: "push", target: subscription.id }, delivery });
   }
   await Promise.all(deliveries.map(({ claim, delivery }) => deliver(ctx, channels, claim, delivery, job.signal)));

@@ -2,6 +2,7 @@
 // built from the same fields. Titles and descriptions are user input: every one of them is
 // HTML-escaped in the HTML body, and none of them is escaped where the medium is plain text.
 import { z } from "zod";
+import { isValidTimeZone } from "../../domain/zoned-time.ts";
 
 /** The facts of one firing of a reminder, as the notifier reads them from the task. */
 export interface ReminderContent {
@@ -105,28 +106,31 @@ export function escapeHtml(text: string): string {
 export function formatInZone(iso: string, timezone: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const zone = isTimeZone(timezone) ? timezone : "UTC";
-  const text = new Intl.DateTimeFormat("en-GB", {
-    timeZone: zone,
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  }).format(date);
+  const zone = isValidTimeZone(timezone) ? timezone : "UTC";
+  const text = displayFormatter(zone).format(date);
   return zone === "UTC" ? text : `${text} (${zone})`;
 }
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-GB", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+/** One formatter per zone: building an Intl.DateTimeFormat costs more than formatting with it. */
+const displayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function displayFormatter(zone: string): Intl.DateTimeFormat {
+  let formatter = displayFormatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    });
+    displayFormatters.set(zone, formatter);
   }
+  return formatter;
 }
 
 /** Collapses line breaks (a header or notification title is one line) and cuts to `max`. */
