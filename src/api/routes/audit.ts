@@ -6,29 +6,22 @@ import { listAuditRows, type AuditFilter, type AuditPageRequest, type AuditPosit
 import { canonicalUuid } from "../../db/ids.ts";
 import { findTaskRow } from "../../db/tasks.ts";
 import type { AppEnv } from "../env.ts";
+import { decodeCursor, encodeCursor, invalidCursor } from "../cursor.ts";
 import { AppError } from "../errors.ts";
 import { makeRouter } from "../router.ts";
 import { callerOf, scopedUserId } from "../user-scope.ts";
 import { listAuditRoute, taskHistoryRoute, type auditItem } from "./audit-routes.ts";
 
-const cursorShape = z.object({ o: z.enum(["asc", "desc"]), t: z.number().int(), i: z.string().max(64) });
+const cursorShape = z.object({ o: z.enum(["asc", "desc"]), t: z.number().int(), i: z.uuid() });
 
-function encodeCursor(order: AuditPageRequest["order"], at: AuditPosition): string {
-  return Buffer.from(JSON.stringify({ o: order, t: at.occurredAt, i: at.eventId })).toString("base64url");
+function auditCursor(order: AuditPageRequest["order"], at: AuditPosition): string {
+  return encodeCursor({ o: order, t: at.occurredAt, i: at.eventId });
 }
 
-function decodeCursor(cursor: string, order: AuditPageRequest["order"]): AuditPosition {
-  const invalid = () => new AppError("VALIDATION_ERROR", "cursor: not a cursor this API issued for this list", { field: "cursor" }, 400);
-  let parsed: z.output<typeof cursorShape>;
-  try {
-    parsed = cursorShape.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-  } catch {
-    throw invalid();
-  }
-  // The id is compared with a pg `uuid` column: anything else would be a driver error, not a 400.
-  const eventId = canonicalUuid(parsed.i);
-  if (parsed.o !== order || eventId === null) throw invalid();
-  return { occurredAt: parsed.t, eventId };
+function auditPosition(cursor: string, order: AuditPageRequest["order"]): AuditPosition {
+  const parsed = decodeCursor(cursorShape, cursor);
+  if (parsed.o !== order) throw invalidCursor("not a cursor this API issued for this list");
+  return { occurredAt: parsed.t, eventId: parsed.i.toLowerCase() };
 }
 
 function itemOf(row: AuditRow): z.output<typeof auditItem> {
@@ -78,9 +71,9 @@ audit.openapi(listAuditRoute, async (c) => {
     taskId: query.task_id,
   };
   if (filter.from && filter.to && filter.from > filter.to) throw new AppError("VALIDATION_ERROR", "from: must not be after to", { field: "from" }, 400);
-  const page: AuditPageRequest = { order: "desc", limit: query.limit, after: query.cursor ? decodeCursor(query.cursor, "desc") : undefined };
+  const page: AuditPageRequest = { order: "desc", limit: query.limit, after: query.cursor ? auditPosition(query.cursor, "desc") : undefined };
   const { rows, next } = await c.var.ctx.store.read((db) => listAuditRows(db, filter, page));
-  return c.json({ items: rows.map(itemOf), next_cursor: next ? encodeCursor("desc", next) : null }, 200);
+  return c.json({ items: rows.map(itemOf), next_cursor: next ? auditCursor("desc", next) : null }, 200);
 });
 
 audit.openapi(taskHistoryRoute, async (c) => {
@@ -89,7 +82,7 @@ audit.openapi(taskHistoryRoute, async (c) => {
   const taskId = canonicalUuid(task_id);
   if (taskId === null) throw new AppError("NOT_FOUND", "task not found");
   const query = c.req.valid("query");
-  const page: AuditPageRequest = { order: "asc", limit: query.limit, after: query.cursor ? decodeCursor(query.cursor, "asc") : undefined };
+  const page: AuditPageRequest = { order: "asc", limit: query.limit, after: query.cursor ? auditPosition(query.cursor, "asc") : undefined };
   // Ownership by the audit rows' user id: a deleted task's history still belongs to its owner.
   const { rows, next, exists } = await c.var.ctx.store.read(async (db) => {
     const result = await listAuditRows(db, { userId, taskId }, page);
@@ -98,5 +91,5 @@ audit.openapi(taskHistoryRoute, async (c) => {
     return { ...result, exists };
   });
   if (!exists) throw new AppError("NOT_FOUND", "task not found");
-  return c.json({ items: rows.map(itemOf), next_cursor: next ? encodeCursor("asc", next) : null }, 200);
+  return c.json({ items: rows.map(itemOf), next_cursor: next ? auditCursor("asc", next) : null }, 200);
 });

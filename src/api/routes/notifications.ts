@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { listNotifications, type NotificationRow } from "../../db/notifications.ts";
-import { AppError } from "../errors.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { makeRouter } from "../router.ts";
 import { scopedUserId } from "../user-scope.ts";
 
@@ -50,27 +50,19 @@ function view(row: NotificationRow): z.output<typeof notificationView> {
   };
 }
 
-const cursorShape = z.object({ t: z.number(), i: z.string().max(64) });
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const { t, i } = cursorShape.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-    return { createdAt: new Date(t), id: i };
-  } catch {
-    throw new AppError("VALIDATION_ERROR", "cursor: not a cursor this API issued", { field: "cursor" }, 400);
-  }
-}
+const cursorShape = z.object({ t: z.number(), i: z.uuid() });
 
 export const notifications = makeRouter();
 
 notifications.openapi(listRoute, async (c) => {
   const userId = scopedUserId(c, c.req.valid("param").user_id);
   const q = c.req.valid("query");
-  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const position = q.cursor ? decodeCursor(cursorShape, q.cursor) : undefined;
+  const after = position ? { createdAt: new Date(position.t), id: position.i.toLowerCase() } : undefined;
   const filter = { userId, channel: q.channel, status: q.status, taskId: q.task_id, reminderId: q.reminder_id };
   const rows = await c.var.ctx.store.read((db) => listNotifications(db, filter, q.limit + 1, after));
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
-  const next = rows.length > q.limit && last ? Buffer.from(JSON.stringify({ t: last.createdAt.getTime(), i: last.id })).toString("base64url") : null;
+  const next = rows.length > q.limit && last ? encodeCursor({ t: last.createdAt.getTime(), i: last.id }) : null;
   return c.json({ items: page.map(view), next_cursor: next }, 200);
 });

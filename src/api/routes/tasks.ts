@@ -6,7 +6,7 @@ import { listTaskRows } from "../../db/task-list.ts";
 import { occurrencesAfter } from "../../domain/recurrence.ts";
 import type { TaskView } from "../../domain/task.ts";
 import { completeTask, createTask, deleteTask, reopenTask, type CommandMeta } from "../../tasks/commands.ts";
-import { decodeCursor, encodeCursor } from "../../tasks/cursor.ts";
+import { decodeTaskCursor, encodeTaskCursor } from "../../tasks/cursor.ts";
 import { updateTask } from "../../tasks/update.ts";
 import { taskView } from "../../tasks/view.ts";
 import type { AppEnv } from "../env.ts";
@@ -62,13 +62,13 @@ tasks.openapi(listTasksRoute, async (c) => {
     seriesId: query.series_id,
     now: new Date(),
   };
-  const after = query.cursor ? decodeCursor(query.cursor, page) : undefined;
+  const after = query.cursor ? decodeTaskCursor(query.cursor, page) : undefined;
   const { items, next } = await c.var.ctx.store.read(async (db) => {
     const { rows, next } = await listTaskRows(db, filter, { ...page, after });
     const reminders = await remindersOf(db, rows.map((r) => r.id));
     return { items: rows.map((task) => taskView({ task, reminders: reminders.get(task.id) ?? [] })), next };
   });
-  return c.json({ items, next_cursor: next ? encodeCursor(page, next) : null }, 200);
+  return c.json({ items, next_cursor: next ? encodeTaskCursor(page, next) : null }, 200);
 });
 
 tasks.openapi(createTaskRoute, async (c) => {

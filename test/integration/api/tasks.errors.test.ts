@@ -74,6 +74,8 @@ await describeEachDialect("tasks API errors", (dialect) => {
     ["sort=colour", "sort"],
     ["overdue=perhaps", "overdue"],
     ["cursor=garbage", "cursor"],
+    // Well-formed but naming no task id: must stay a 400, not reach Postgres' uuid column.
+    [`cursor=${Buffer.from(JSON.stringify({ s: "created_at", o: "desc", k: 1, i: "nope" })).toString("base64url")}`, "cursor"],
     ["sort=relevance", "sort"],
     ["colour=red", "colour"],
   ])("a list with %s answers 400 naming %s", async (query, field) => {
