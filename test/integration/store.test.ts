@@ -335,7 +335,7 @@ describe("openStore", () => {
       expect(err.message).not.toContain("\n");
     });
 
-    it.skipIf(process.getuid?.() === 0)("fails with a StoreError naming the path when the directory is read-only", async () => {
+    it.skipIf(process.getuid?.() === 0)("fails with a StoreError naming the path when the directory is read-only (skipped as root, whom permission bits do not stop)", async () => {
       const readOnly = join(dir, "read-only");
       mkdirSync(readOnly);
       chmodSync(readOnly, 0o555);
