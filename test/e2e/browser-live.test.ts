@@ -1,26 +1,15 @@
 // Live sync in the browser app: two browser contexts (two devices) of one user see each other's
 // changes without a reload, and a tab whose WebSocket drops shows a banner, then catches up by
 // reconnecting with `since` (the connection is cut with Playwright's WebSocket routing).
-import type { Browser, BrowserContext, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiAs, launchChromium, newAppContext, pageErrors, signIn, signUp, startTaskjet, type RunningTaskjet } from "../helpers/browser.ts";
+import type { BrowserContext, Page, WebSocketRoute } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { apiAs, newAppContext, pageErrors, signIn, signUp, useBrowserSuite } from "../helpers/browser.ts";
 
-let taskjet: RunningTaskjet;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [taskjet, browser] = await Promise.all([startTaskjet(), launchChromium()]);
-});
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await taskjet?.stop();
-});
+const suite = useBrowserSuite();
 
 async function device(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await newAppContext(browser);
-  contexts.push(context);
+  const context = await newAppContext(suite.browser);
+  suite.contexts.push(context);
   return { context, page: await context.newPage() };
 }
 
@@ -31,8 +20,8 @@ describe("live sync in the browser app", () => {
     const laptop = await device();
     const phone = await device();
     const errors = [...pageErrors(laptop.page), ...pageErrors(phone.page)];
-    const email = await signUp(laptop.page, taskjet.url);
-    await signIn(phone.page, taskjet.url, email);
+    const email = await signUp(laptop.page, suite.taskjet.url);
+    await signIn(phone.page, suite.taskjet.url, email);
     // The phone's list is live once its socket said `ready` (no banner, nothing pending).
     await phone.page.locator('ul.tasks[aria-busy="false"]').waitFor({ state: "attached" });
     const loads = await phone.page.evaluate("performance.getEntriesByType('navigation').length");
@@ -71,9 +60,9 @@ describe("live sync in the browser app", () => {
       open = ws;
       ws.connectToServer();
     });
-    const email = await signUp(laptop.page, taskjet.url);
-    await signIn(other.page, taskjet.url, email);
-    await apiAs(other.page, taskjet.url, "POST", "/users/me/tasks", { title: "Before the outage" });
+    const email = await signUp(laptop.page, suite.taskjet.url);
+    await signIn(other.page, suite.taskjet.url, email);
+    await apiAs(other.page, suite.taskjet.url, "POST", "/users/me/tasks", { title: "Before the outage" });
     await row(laptop.page, "Before the outage").waitFor();
 
     blocked = true;
@@ -84,7 +73,7 @@ describe("live sync in the browser app", () => {
     // The page itself still works: the list is there, nothing broke.
     expect(await row(laptop.page, "Before the outage").isVisible()).toBe(true);
 
-    await apiAs(other.page, taskjet.url, "POST", "/users/me/tasks", { title: "During the outage" });
+    await apiAs(other.page, suite.taskjet.url, "POST", "/users/me/tasks", { title: "During the outage" });
     await laptop.page.waitForTimeout(300);
     expect(await row(laptop.page, "During the outage").count()).toBe(0);
 

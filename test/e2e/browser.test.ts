@@ -1,26 +1,15 @@
 // The browser app as a person uses it, in Debian's Chromium against `taskjet start`: sign up,
 // a weekly task with a reminder, completing it rolls the series forward, API errors land next
 // to their field, and every page passes hand-written accessibility checks.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessibilityProblems, apiAs, launchChromium, newAppContext, pageErrors, screenshot, signUp, startTaskjet, type RunningTaskjet } from "../helpers/browser.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { accessibilityProblems, apiAs, newAppContext, pageErrors, screenshot, signUp, useBrowserSuite } from "../helpers/browser.ts";
 
-let taskjet: RunningTaskjet;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [taskjet, browser] = await Promise.all([startTaskjet(), launchChromium()]);
-});
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await taskjet?.stop();
-});
+const suite = useBrowserSuite();
 
 async function newPage(viewport?: { width: number; height: number }): Promise<Page> {
-  const context = await newAppContext(browser, { viewport });
-  contexts.push(context);
+  const context = await newAppContext(suite.browser, { viewport });
+  suite.contexts.push(context);
   return context.newPage();
 }
 
@@ -44,7 +33,7 @@ describe("the browser app", () => {
   it("signs up, creates a weekly task with a reminder, lists it, and completing it shows the next occurrence", async () => {
     const page = await newPage();
     const errors = pageErrors(page);
-    await signUp(page, taskjet.url);
+    await signUp(page, suite.taskjet.url);
 
     await page.getByRole("link", { name: "New task" }).first().click();
     await page.getByRole("heading", { level: 1, name: "New task" }).waitFor();
@@ -73,13 +62,13 @@ describe("the browser app", () => {
     expect(new Date(previewed[0]!).toISOString()).toBe(berlinNine(wednesday));
 
     const taskId = decodeURIComponent(page.url().split("#/tasks/")[1]!);
-    const task = await apiAs<{ due_at: string; timezone: string; recurrence: { rrule: string }; reminders: Array<{ offset_minutes: number }>; tags: string[] }>(page, taskjet.url, "GET", `/users/me/tasks/${taskId}`);
+    const task = await apiAs<{ due_at: string; timezone: string; recurrence: { rrule: string }; reminders: Array<{ offset_minutes: number }>; tags: string[] }>(page, suite.taskjet.url, "GET", `/users/me/tasks/${taskId}`);
     expect(task).toMatchObject({ due_at: berlinNine(monday), timezone: "Europe/Berlin", tags: ["home", "plants"], reminders: [{ offset_minutes: -15 }] });
     expect(task.recurrence.rrule).toBe("FREQ=WEEKLY;BYDAY=MO,WE");
 
     // A few more tasks, so the list (and its screenshot) shows what rows can say.
-    await apiAs(page, taskjet.url, "POST", "/users/me/tasks", { title: "Pay the rent", priority: "high", tags: ["money"], due_at: berlinNine(monday), timezone: "Europe/Berlin", recurrence: { pattern: "monthly", day_of_month: -1 } });
-    await apiAs(page, taskjet.url, "POST", "/users/me/tasks", { title: "Renew the passport", priority: "urgent", due_at: new Date(Date.now() - 86_400_000).toISOString(), timezone: "Europe/Berlin" });
+    await apiAs(page, suite.taskjet.url, "POST", "/users/me/tasks", { title: "Pay the rent", priority: "high", tags: ["money"], due_at: berlinNine(monday), timezone: "Europe/Berlin", recurrence: { pattern: "monthly", day_of_month: -1 } });
+    await apiAs(page, suite.taskjet.url, "POST", "/users/me/tasks", { title: "Renew the passport", priority: "urgent", due_at: new Date(Date.now() - 86_400_000).toISOString(), timezone: "Europe/Berlin" });
     await page.getByRole("link", { name: "Tasks", exact: true }).click();
     const row = rowsTitled(page, "Water the plants");
     await row.waitFor();
@@ -105,14 +94,14 @@ describe("the browser app", () => {
 
   it("edits only what changed (a rule the form cannot show is kept), then completes, reopens and deletes", async () => {
     const page = await newPage();
-    await signUp(page, taskjet.url);
-    const task = await apiAs<{ id: string }>(page, taskjet.url, "POST", "/users/me/tasks", {
+    await signUp(page, suite.taskjet.url);
+    const task = await apiAs<{ id: string }>(page, suite.taskjet.url, "POST", "/users/me/tasks", {
       title: "Book club",
       due_at: "2031-01-14T18:00:00Z",
       timezone: "Europe/Berlin",
       recurrence: { rrule: "FREQ=MONTHLY;BYDAY=2TU" },
     });
-    await page.goto(`${taskjet.url}/#/tasks/${task.id}`);
+    await page.goto(`${suite.taskjet.url}/#/tasks/${task.id}`);
     await page.getByRole("heading", { level: 1, name: "Edit task" }).waitFor();
     expect(await page.getByLabel("Repeats").inputValue()).toBe("custom");
 
@@ -121,7 +110,7 @@ describe("the browser app", () => {
     await page.getByRole("button", { name: "Save changes" }).click();
     expect((await patch).postDataJSON()).toEqual({ title: "Book club (bring snacks)" });
     await page.locator(".flash", { hasText: "Changes saved." }).waitFor();
-    const saved = await apiAs<{ title: string; recurrence: { rrule: string } }>(page, taskjet.url, "GET", `/users/me/tasks/${task.id}`);
+    const saved = await apiAs<{ title: string; recurrence: { rrule: string } }>(page, suite.taskjet.url, "GET", `/users/me/tasks/${task.id}`);
     expect(saved).toMatchObject({ title: "Book club (bring snacks)", recurrence: { rrule: "FREQ=MONTHLY;BYDAY=2TU" } });
 
     await page.getByRole("button", { name: "Complete Book club (bring snacks)" }).click();
@@ -140,8 +129,8 @@ describe("the browser app", () => {
 
   it("shows the API's validation error next to the title field when the title is empty", async () => {
     const page = await newPage();
-    await signUp(page, taskjet.url);
-    await page.goto(`${taskjet.url}/#/new`);
+    await signUp(page, suite.taskjet.url);
+    await page.goto(`${suite.taskjet.url}/#/new`);
     await page.getByLabel("Title").fill("   ");
     await page.getByRole("button", { name: "Create task" }).click();
 
@@ -155,7 +144,7 @@ describe("the browser app", () => {
     expect(await title.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     // Nothing else is flagged, and nothing was created.
     expect(await page.locator(".field-error:not([hidden])").count()).toBe(1);
-    expect((await apiAs<{ items: unknown[] }>(page, taskjet.url, "GET", "/users/me/tasks")).items).toEqual([]);
+    expect((await apiAs<{ items: unknown[] }>(page, suite.taskjet.url, "GET", "/users/me/tasks")).items).toEqual([]);
 
     // Fixing it clears the error and saves.
     await title.fill("Buy milk");
@@ -167,16 +156,16 @@ describe("the browser app", () => {
     for (const viewport of [{ width: 1200, height: 900 }, { width: 375, height: 740 }]) {
       const page = await newPage(viewport);
       const errors = pageErrors(page);
-      await page.goto(`${taskjet.url}/`);
+      await page.goto(`${suite.taskjet.url}/`);
       await page.getByRole("heading", { level: 1, name: "Sign in to taskjet" }).waitFor();
       expect(await accessibilityProblems(page), "sign in").toEqual([]);
-      await signUp(page, taskjet.url);
+      await signUp(page, suite.taskjet.url);
       expect(await accessibilityProblems(page), "task list").toEqual([]);
 
-      const task = await apiAs<{ id: string }>(page, taskjet.url, "POST", "/users/me/tasks", { title: "Check the smoke alarm", due_at: "2031-03-01T10:00:00Z", recurrence: { pattern: "yearly" }, reminders: [{ offset_minutes: 0 }, { at: "2031-02-28T10:00:00Z" }] });
+      const task = await apiAs<{ id: string }>(page, suite.taskjet.url, "POST", "/users/me/tasks", { title: "Check the smoke alarm", due_at: "2031-03-01T10:00:00Z", recurrence: { pattern: "yearly" }, reminders: [{ offset_minutes: 0 }, { at: "2031-02-28T10:00:00Z" }] });
       const pages: Array<[string, string]> = [["#/new", "New task"], [`#/tasks/${task.id}`, "Edit task"], ["#/notifications", "Notifications"], ["#/settings", "Settings"]];
       for (const [hash, heading] of pages) {
-        await page.goto(`${taskjet.url}/${hash}`);
+        await page.goto(`${suite.taskjet.url}/${hash}`);
         await page.getByRole("heading", { level: 1, name: heading }).waitFor();
         expect(await accessibilityProblems(page), heading).toEqual([]);
       }
@@ -186,8 +175,8 @@ describe("the browser app", () => {
 
   it("works from the keyboard: skip link first, fields in reading order, Enter saves", async () => {
     const page = await newPage();
-    await signUp(page, taskjet.url);
-    await page.goto(`${taskjet.url}/#/new`);
+    await signUp(page, suite.taskjet.url);
+    await page.goto(`${suite.taskjet.url}/#/new`);
     await page.reload();
     await page.getByRole("heading", { level: 1, name: "New task" }).waitFor();
     await page.keyboard.press("Tab");

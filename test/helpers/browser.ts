@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { tempDir } from "./context.ts";
 import { freePort } from "./nats-server.ts";
 import { waitFor } from "./wait.ts";
@@ -162,4 +163,25 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     if (document.documentElement.scrollWidth > innerWidth + 1) problems.push("the page scrolls sideways: " + document.documentElement.scrollWidth + "px in " + innerWidth + "px");
     return problems;
   })()`);
+}
+
+/** A running taskjet and Chromium for one test file, and the contexts it opened (closed after all). */
+export interface BrowserSuite {
+  taskjet: RunningTaskjet;
+  browser: Browser;
+  contexts: BrowserContext[];
+}
+
+/** Starts taskjet and Chromium before the file's tests and closes them (and `contexts`) after. */
+export function useBrowserSuite(): BrowserSuite {
+  const suite = { contexts: [] } as unknown as BrowserSuite;
+  beforeAll(async () => {
+    [suite.taskjet, suite.browser] = await Promise.all([startTaskjet(), launchChromium()]);
+  });
+  afterAll(async () => {
+    for (const context of suite.contexts) await context.close();
+    await suite.browser?.close();
+    await suite.taskjet?.stop();
+  });
+  return suite;
 }
