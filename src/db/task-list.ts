@@ -91,6 +91,7 @@ function afterCondition(db: Db, key: SortKey, order: "asc" | "desc", after: Posi
 export async function listTaskRows(db: Db, filter: TaskFilter, page: PageRequest): Promise<{ rows: TaskRow[]; next: Position | null }> {
   const { tasks } = db.t;
   const search = filter.q ? taskSearch(db, filter.q) : undefined;
+  if (search === null) return { rows: [], next: null };
   const key = sortKey(db, page.sort, search);
   const conditions = filterConditions(db, filter, search);
   if (page.after) conditions.push(afterCondition(db, key, page.order, page.after));

@@ -18,12 +18,12 @@ export interface TaskSearch {
 /**
  * Matches tasks whose title or description contains every word of `text`: whole words,
  * case-insensitive. Words are runs of letters and digits, as both engines tokenise them; text
- * without any matches no task.
+ * without any (e.g. "!") matches no task: null, and the caller answers an empty page.
  */
-export function taskSearch(db: Db, text: string): TaskSearch {
+export function taskSearch(db: Db, text: string): TaskSearch | null {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   const { tasks } = db.t;
-  if (words.length === 0) return { where: sql`1 = 0`, relevance: sql`0` };
+  if (words.length === 0) return null;
   if (db.dialect === "pg") {
     const query = sql`plainto_tsquery('simple', ${words.join(" ")})`;
     return { where: sql`${tasks}.search @@ ${query}`, relevance: sql`ts_rank(${tasks}.search, ${query})::float8` };

@@ -2,6 +2,7 @@
 // next occurrence. Rules run on wall-clock time in the task's zone so 09:00 stays 09:00 across DST.
 import rrulePkg from "rrule";
 import { z } from "zod";
+import { instant } from "./instant.ts";
 import { fromWallClock, toWallClock } from "./zoned-time.ts";
 
 const { RRule } = rrulePkg;
@@ -39,7 +40,7 @@ export const structuredRecurrence = z
     interval: z.number().int().min(1).max(1000).default(1),
     days_of_week: z.array(weekday).min(1).max(7).optional(),
     day_of_month: z.number().int().min(-1).max(31).refine((d) => d !== 0, "1–31, or -1 for the last day").optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
+    until: instant.optional(),
     count: z.number().int().min(1).max(10_000).optional(),
     repeat_from: z.enum(REPEAT_FROM).default("due"),
   })

@@ -1,6 +1,7 @@
 // What clients may send to create, change and list tasks. Field rules live here once; the HTTP
 // routes, the NATS `tasks` service and OpenAPI all use these schemas.
 import { z } from "zod";
+import { instant } from "./instant.ts";
 import { recurrenceInput } from "./recurrence.ts";
 import { CHANNELS, PRIORITIES, TASK_STATUSES } from "./task.ts";
 import { isValidTimeZone } from "./zoned-time.ts";
@@ -9,7 +10,6 @@ import { isValidTimeZone } from "./zoned-time.ts";
 const MAX_OFFSET_MINUTES = 525_600;
 export const MAX_REMINDERS = 10;
 
-const dateTime = z.iso.datetime({ offset: true, message: "expected an RFC 3339 date-time, e.g. 2026-05-01T09:00:00Z" });
 
 export const timeZone = z.string().min(1).max(64).refine(isValidTimeZone, "not an IANA time zone (e.g. Europe/Berlin)");
 
@@ -24,7 +24,7 @@ export const reminderInput = z.union([
     offset_minutes: z.number().int().min(-MAX_OFFSET_MINUTES).max(0, "a reminder comes at or before the due time (≤ 0)"),
     channels: channels.default([...CHANNELS]),
   }),
-  z.strictObject({ at: dateTime, channels: channels.default([...CHANNELS]) }),
+  z.strictObject({ at: instant, channels: channels.default([...CHANNELS]) }),
 ]);
 export type ReminderInput = z.output<typeof reminderInput>;
 
@@ -40,7 +40,7 @@ const taskFields = {
   description: description.default(""),
   priority: z.enum(PRIORITIES).default("medium"),
   tags: tags.default([]),
-  due_at: dateTime.nullable().default(null),
+  due_at: instant.nullable().default(null),
   timezone: timeZone.default("UTC"),
   recurrence: recurrenceInput.nullable().default(null),
   reminders: z.array(reminderInput).max(MAX_REMINDERS).default([]),
@@ -65,7 +65,7 @@ export const patchTaskInput = z
     description: description.optional(),
     priority: z.enum(PRIORITIES).optional(),
     tags: tags.optional(),
-    due_at: dateTime.nullable().optional(),
+    due_at: instant.nullable().optional(),
     timezone: timeZone.optional(),
     recurrence: recurrenceInput.nullable().optional(),
     reminders: z.array(reminderInput).max(MAX_REMINDERS).optional(),
@@ -83,8 +83,8 @@ export const listTasksQuery = z.strictObject({
   priority: z.enum(PRIORITIES).optional(),
   tag: z.union([z.string().min(1).max(50), z.array(z.string().min(1).max(50)).max(20)]).optional(),
   q: z.string().trim().min(1).max(200).optional(),
-  due_before: dateTime.optional(),
-  due_after: dateTime.optional(),
+  due_before: instant.optional(),
+  due_after: instant.optional(),
   overdue: booleanFlag.optional(),
   series_id: z.string().max(64).optional(),
   sort: z.enum(TASK_SORTS).optional(),

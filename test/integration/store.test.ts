@@ -32,6 +32,7 @@ async function insertTask(tx: Db, userId: string, fields: { title: string; descr
 
 async function searchTaskIds(db: Db, text: string): Promise<string[]> {
   const search = taskSearch(db, text);
+  if (!search) return [];
   let query = db.orm.select({ id: db.t.tasks.id }).from(db.t.tasks).$dynamic();
   if (search.join) query = query.innerJoin(search.join.table, search.join.on);
   const rows = await query.where(search.where);

@@ -1,6 +1,7 @@
 // OpenAPI route definitions of the audit log: `GET /audit` and a task's history. Handlers in audit.ts.
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { instant } from "../../domain/instant.ts";
 import { canonicalUuid } from "../../db/ids.ts";
 import { errorEnvelope } from "../errors.ts";
 
@@ -9,7 +10,6 @@ const uuid = (what: string) =>
     .string()
     .refine((value) => canonicalUuid(value) !== null, `expected ${what} (a UUID)`)
     .transform((value) => canonicalUuid(value)!);
-const dateTime = z.iso.datetime({ offset: true });
 const cursor = z.string().max(1_000).optional().meta({ description: "next_cursor of the previous page" });
 
 export const auditQuery = z.strictObject({
@@ -22,8 +22,8 @@ export const auditQuery = z.strictObject({
     .regex(/^[a-z]+\.(?:[a-z_]+)?$/, "expected an event type such as task.completed, or a prefix ending in a dot such as task.")
     .optional()
     .meta({ description: "exact (`task.completed`) or a prefix ending in a dot (`task.`)" }),
-  from: dateTime.optional().meta({ description: "occurred at or after (RFC 3339)" }),
-  to: dateTime.optional().meta({ description: "occurred before (RFC 3339)" }),
+  from: instant.optional().meta({ description: "occurred at or after (RFC 3339)" }),
+  to: instant.optional().meta({ description: "occurred before (RFC 3339)" }),
   correlation_id: z.string().min(1).max(200).optional(),
   task_id: uuid("a task id").optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

@@ -48,6 +48,7 @@ await describeEachDialect("tasks API errors", (dialect) => {
     [{ title: "ok", tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, "tags"],
     [{ title: "ok", tags: ["x".repeat(51)] }, "tags.0"],
     [{ title: "ok", due_at: "tomorrow" }, "due_at"],
+    [{ title: "ok", due_at: "0000-06-01T00:00:00Z" }, "due_at"], // no year 0 in Postgres
     [{ title: "ok", timezone: "Mars/Olympus" }, "timezone"],
     [{ title: "ok", recurrence: { rrule: "FREQ=SOMETIMES" } }, "recurrence.rrule"],
     [{ title: "ok", recurrence: { pattern: "monthly", day_of_month: 32 } }, "recurrence.day_of_month"],
@@ -80,6 +81,14 @@ await describeEachDialect("tasks API errors", (dialect) => {
     ["colour=red", "colour"],
   ])("a list with %s answers 400 naming %s", async (query, field) => {
     await expectError(await t.request("GET", `/api/v1/users/me/tasks?${query}`, { token }), 400, "VALIDATION_ERROR", field);
+  });
+
+  it("a search with no word in it (only punctuation) finds nothing rather than failing", async () => {
+    for (const q of ["!", "?!", "--", "'"]) {
+      const res = await t.request("GET", `/api/v1/users/me/tasks?q=${encodeURIComponent(q)}`, { token });
+      expect(res.status, q).toBe(200);
+      expect(await res.json()).toEqual({ items: [], next_cursor: null });
+    }
   });
 
   it("a cursor made for another sort is refused", async () => {
