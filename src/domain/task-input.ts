@@ -2,6 +2,7 @@
 // routes, the NATS `tasks` service and OpenAPI all use these schemas.
 import { z } from "zod";
 import { instant } from "./instant.ts";
+import { text } from "./text.ts";
 import { recurrenceInput } from "./recurrence.ts";
 import { CHANNELS, PRIORITIES, TASK_STATUSES } from "./task.ts";
 import { isValidTimeZone } from "./zoned-time.ts";
@@ -28,10 +29,10 @@ export const reminderInput = z.union([
 ]);
 export type ReminderInput = z.output<typeof reminderInput>;
 
-const title = z.string().trim().min(1, "title must not be empty").max(500);
-const description = z.string().max(10_000);
+const title = text().trim().min(1, "title must not be empty").max(500);
+const description = text().max(10_000);
 const tags = z
-  .array(z.string().trim().min(1).max(50))
+  .array(text().trim().min(1).max(50))
   .max(20)
   .transform((list) => [...new Set(list)]);
 
@@ -81,12 +82,12 @@ const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "
 export const listTasksQuery = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
   priority: z.enum(PRIORITIES).optional(),
-  tag: z.union([z.string().min(1).max(50), z.array(z.string().min(1).max(50)).max(20)]).optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+  tag: z.union([text().min(1).max(50), z.array(text().min(1).max(50)).max(20)]).optional(),
+  q: text().trim().min(1).max(200).optional(),
   due_before: instant.optional(),
   due_after: instant.optional(),
   overdue: booleanFlag.optional(),
-  series_id: z.string().max(64).optional(),
+  series_id: z.uuid().optional(),
   sort: z.enum(TASK_SORTS).optional(),
   order: z.enum(["asc", "desc"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

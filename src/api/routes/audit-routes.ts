@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { instant } from "../../domain/instant.ts";
+import { text } from "../../domain/text.ts";
 import { canonicalUuid } from "../../db/ids.ts";
 import { errorEnvelope } from "../errors.ts";
 
@@ -24,7 +25,7 @@ export const auditQuery = z.strictObject({
     .meta({ description: "exact (`task.completed`) or a prefix ending in a dot (`task.`)" }),
   from: instant.optional().meta({ description: "occurred at or after (RFC 3339)" }),
   to: instant.optional().meta({ description: "occurred before (RFC 3339)" }),
-  correlation_id: z.string().min(1).max(200).optional(),
+  correlation_id: text().min(1).max(200).optional(),
   task_id: uuid("a task id").optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor,

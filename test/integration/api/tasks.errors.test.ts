@@ -56,6 +56,8 @@ await describeEachDialect("tasks API errors", (dialect) => {
     [{ title: "ok", due_at: "2030-01-01T00:00:00Z", reminders: [{ offset_minutes: 5 }] }, "reminders.0.offset_minutes"],
     [{ title: "ok", reminders: [{ at: "2030-01-01T00:00:00Z", channels: ["sms"] }] }, "reminders.0.channels.0"],
     [{ title: "ok", colour: "red" }, "colour"],
+    [{ title: "nul\u0000byte" }, "title"], // Postgres text cannot hold NUL
+    [{ title: "ok", tags: ["nul\u0000"] }, "tags.0"],
   ])("a create with %o answers 422 naming %s", async (body, field) => {
     await expectError(await post(body), 422, "VALIDATION_ERROR", field);
   });
@@ -79,6 +81,8 @@ await describeEachDialect("tasks API errors", (dialect) => {
     [`cursor=${Buffer.from(JSON.stringify({ s: "created_at", o: "desc", k: 1, i: "nope" })).toString("base64url")}`, "cursor"],
     ["sort=relevance", "sort"],
     ["colour=red", "colour"],
+    ["tag=%00", "tag"],
+    ["series_id=not-a-series", "series_id"],
   ])("a list with %s answers 400 naming %s", async (query, field) => {
     await expectError(await t.request("GET", `/api/v1/users/me/tasks?${query}`, { token }), 400, "VALIDATION_ERROR", field);
   });
