@@ -6,9 +6,13 @@ import { startRoles } from "../start.ts";
 
 export async function runStart(config: Config, log: Logger, pathEnv: string): Promise<number> {
   const startedAt = performance.now();
-  let fatal: (reason: string) => void = () => undefined;
-  const fatalReason = new Promise<string>((resolve) => (fatal = resolve));
-  const opened = await openContext(config, log, { pathEnv, clientName: `taskjet ${config.roles.join(",")}`, onFatal: (r) => fatal(r) });
+  // Listening from the first moment: a SIGTERM while roles still start (compose stopping a
+  // container that just came up) waits for the start to finish, then drains like any other.
+  let stop: (reason: string) => void = () => undefined;
+  const stopRequested = new Promise<string>((resolve) => (stop = resolve));
+  for (const name of ["SIGTERM", "SIGINT"] as const) process.once(name, () => stop(name));
+
+  const opened = await openContext(config, log, { pathEnv, clientName: `taskjet ${config.roles.join(",")}`, onFatal: (r) => stop(`fatal: ${r}`) });
   let stopRoles;
   try {
     stopRoles = await startRoles(opened.ctx, config.roles);
@@ -18,13 +22,10 @@ export async function runStart(config: Config, log: Logger, pathEnv: string): Pr
   }
   log.info({ roles: config.roles, ms: Math.round(performance.now() - startedAt) }, "taskjet started");
 
-  const signal = await new Promise<string>((resolve) => {
-    for (const name of ["SIGTERM", "SIGINT"] as const) process.once(name, () => resolve(name));
-    void fatalReason.then((reason) => resolve(`fatal: ${reason}`));
-  });
-  const isFatal = signal.startsWith("fatal");
-  if (isFatal) log.fatal({ reason: signal }, "shutting down");
-  else log.info({ signal }, "draining");
+  const reason = await stopRequested;
+  const isFatal = reason.startsWith("fatal");
+  if (isFatal) log.fatal({ reason }, "shutting down");
+  else log.info({ signal: reason }, "draining");
   await stopRoles();
   await opened.close();
   log.info("stopped");
