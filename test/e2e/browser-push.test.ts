@@ -97,9 +97,17 @@ const shownNotifications = () =>
 
 /** Hands `payload` to the worker as the push service would, and waits until it is shown. */
 async function deliverPush(payload: unknown): Promise<ShownNotification> {
-  await cdp.send("ServiceWorker.deliverPushMessage", { origin: taskjet.url, registrationId, data: JSON.stringify(payload) });
-  const [shown] = await waitFor(() => shownNotifications(), (list) => list.length === 1, { timeoutMs: 5_000, intervalMs: 50 });
-  return shown!;
+  // A busy machine can lose the hand-over to a worker that is just starting: try it again. The
+  // notification's tag makes a second copy replace the first, so one is shown either way.
+  for (let attempt = 1; ; attempt++) {
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: taskjet.url, registrationId, data: JSON.stringify(payload) });
+    try {
+      const [shown] = await waitFor(() => shownNotifications(), (list) => list.length === 1, { timeoutMs: 5_000, intervalMs: 50 });
+      return shown!;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
 }
 
 /** What the worker does when the user presses a notification button ("" = the notification itself). */
