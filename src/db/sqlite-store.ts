@@ -102,6 +102,23 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
     if (outcomes.some((o) => o.ok)) commits.notify();
   }
 
+  /**
+   * A group starts on the next turn of the event loop, not at once: a write's statements and its
+   * COMMIT are synchronous underneath, so a group started at once would hold only this write —
+   * the requests already read from other sockets get their turn only after it. Waiting for the
+   * I/O phase to finish lets every write those requests make join the same COMMIT.
+   */
+  let groupScheduled = false;
+  function scheduleGroup(): void {
+    if (groupScheduled) return;
+    groupScheduled = true;
+    setImmediate(() => {
+      groupScheduled = false;
+      // Queued behind a group still running; by its turn, writes that arrived meanwhile have joined.
+      void serialise(commitGroup);
+    });
+  }
+
   const assertOpen = () => {
     if (closed) throw new StoreError("STORE_CLOSED", "the database store is closed");
   };
@@ -117,8 +134,7 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
       assertOpen();
       if (inWrite.getStore()) throw nestedWriteError();
       const done = new Promise<unknown>((resolve, reject) => pending.push({ fn, resolve, reject }));
-      // Queued behind the running group; by its turn, writes that arrived meanwhile have joined.
-      void serialise(commitGroup);
+      scheduleGroup();
       return done as Promise<Awaited<ReturnType<typeof fn>>>;
     },
     onCommit: commits.listen,

@@ -151,6 +151,21 @@ await describeEachDialect("store", (dialect) => {
     expect(emails.map((row) => row.email).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `u${i}@${domain}`).filter((e) => !e.startsWith("u7@")).sort());
   });
 
+  it.runIf(dialect === "sqlite")("writes started by separate callbacks of one event-loop turn share one COMMIT (group commit)", async () => {
+    const domain = `${uuidv7()}.one-commit.test`;
+    let commits = 0;
+    const stop = store.onCommit(() => commits++);
+    // As requests read from 16 sockets in one I/O phase: each callback starts its own write.
+    const writes = await new Promise<Array<Promise<unknown>>>((resolve) => {
+      const started: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 16; i++) setImmediate(() => started.push(store.write((tx) => createUser(tx, newUser(`u${i}@${domain}`)))));
+      setImmediate(() => resolve(started));
+    });
+    await Promise.all(writes);
+    stop();
+    expect(commits).toBe(1);
+  });
+
   it("read() does not see a write that has not committed yet", async () => {
     const user = newUser();
     const inserted = gate();
