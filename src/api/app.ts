@@ -1,10 +1,10 @@
 // The Hono app: middleware in order, one router per resource, and the single error mapper.
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Ctx } from "../context.ts";
 import type { AppEnv } from "./env.ts";
 import { AppError, errorBody, isAppError } from "./errors.ts";
 import { authenticate } from "./middleware/authenticate/index.ts";
+import { bodyLimit } from "./middleware/body-limit/index.ts";
 import { httpMetrics } from "./middleware/http-metrics/index.ts";
 import { idempotency } from "./middleware/idempotency/index.ts";
 import { rateLimit } from "./middleware/rate-limit/index.ts";
@@ -34,8 +34,8 @@ export function makeApp(ctx: Ctx) {
   app.use(httpMetrics());
   app.use(
     bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: () => {
+      maxBytes: BODY_LIMIT_BYTES,
+      onTooLarge: () => {
         throw new AppError("PAYLOAD_TOO_LARGE", `request body exceeds ${BODY_LIMIT_BYTES} bytes`);
       },
     }),
