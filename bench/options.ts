@@ -33,6 +33,11 @@ export interface Profile {
   reminderLeadS: number;
   /** B6: extra cold starts measured for the start-up time. */
   starts: number;
+  /**
+   * B6: seconds after start at which idle RSS is read. V8 keeps the young generation that start-up
+   * grew until its memory reducer runs (~30 s into an idle spell); idle means after that.
+   */
+  idleAfterS: number;
 }
 
 const FULL: Profile = {
@@ -52,6 +57,7 @@ const FULL: Profile = {
   reminderWindowS: 10,
   reminderLeadS: 25,
   starts: 5,
+  idleAfterS: 45,
 };
 
 const QUICK: Profile = {
@@ -71,6 +77,7 @@ const QUICK: Profile = {
   reminderWindowS: 2,
   reminderLeadS: 4,
   starts: 1,
+  idleAfterS: 1,
 };
 
 export interface Options {

@@ -11,6 +11,9 @@ import { TASK_BODY } from "./task-body.ts";
 
 export interface Footprint {
   readyMs: number;
+  /** 5 s after start: start-up's young generation is still held. */
+  justStarted: { taskjet: number; nats: number };
+  /** `idleAfterS` after start, nothing happening: what an idle server holds. */
   idle: { taskjet: number; nats: number };
   afterLoad: { taskjet: number; nats: number };
 }
@@ -27,7 +30,11 @@ export async function createThroughput(bench: BenchContext, env: Record<string, 
   const baseline = withBaseline ? await startBareHttp(["00000000-0000-7000-8000-000000000001"]) : undefined;
   try {
     const user = await registerUser(taskjet.url, "b1@bench.test");
-    await new Promise((r) => setTimeout(r, bench.profile.name === "quick" ? 500 : 5_000));
+    const startedAt = performance.now();
+    const sleepUntilS = (s: number) => new Promise((r) => setTimeout(r, s * 1000 - (performance.now() - startedAt)));
+    await sleepUntilS(Math.min(5, bench.profile.idleAfterS));
+    const justStarted = taskjet.rss();
+    await sleepUntilS(bench.profile.idleAfterS);
     const idle = taskjet.rss();
     const post = { method: "POST" as const, connections: bench.profile.connections, body: TASK_BODY };
     const sides: Side[] = [
@@ -43,7 +50,7 @@ export async function createThroughput(bench: BenchContext, env: Record<string, 
     const ratio = base ? round(tj.rps / base.rps, 2) : null;
     return {
       taskjetRps: tj.rps,
-      footprint: { readyMs: round(taskjet.readyMs), idle: roundRss(idle), afterLoad: roundRss(afterLoad) },
+      footprint: { readyMs: round(taskjet.readyMs), justStarted: roundRss(justStarted), idle: roundRss(idle), afterLoad: roundRss(afterLoad) },
       result: {
         rows: [
           {
