@@ -3,6 +3,7 @@
 //
 // Glossary: a *delivery* is one hand-over of a message by the server (it counts up on redelivery);
 // an *attempt* is one call of `handle`; a *dead letter* is a message given up on, kept in DLQ.
+import { setMaxListeners } from "node:events";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { z } from "zod";
@@ -73,8 +74,12 @@ export async function startWorker<S extends z.ZodType>(deps: RuntimeDeps, worker
   const maxAttempts = retryDelays.length + 1;
   const { stream, durable } = worker.consumer;
   const drainAbort = new AbortController();
+  // Every handler in flight may listen on the one signal all jobs share: not a leak.
+  setMaxListeners(0, drainAbort.signal);
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
+  /** Messages whose handler is running: the ones the heartbeat keeps alive. */
+  const handling = new Set<JsMsg>();
 
   const count = (outcome: string) => metrics.consumerMessages.inc({ consumer: durable, outcome });
 
@@ -103,16 +108,19 @@ export async function startWorker<S extends z.ZodType>(deps: RuntimeDeps, worker
       // Earlier deliveries ended without an outcome (a crash or an ack timeout): don't loop forever.
       return giveUp(msg, `delivered ${deliveryCount} times without completing`);
     }
+    let jobLog: Logger | undefined;
     const job: Job = {
-      log: log.child({ seq: msg.seq, delivery: deliveryCount }),
+      // Made on first use: most handlers never log, and a child logger per message is not free.
+      get log() {
+        return (jobLog ??= log.child({ seq: msg.seq, delivery: deliveryCount }));
+      },
       subject: msg.subject,
       streamSequence: msg.seq,
       deliveryCount,
       traceparent: msg.headers?.get("traceparent") || undefined,
       signal: drainAbort.signal,
     };
-    // Long handlers keep the delivery alive instead of racing the ack timeout.
-    const heartbeat = setInterval(() => msg.working(), Math.max(1_000, worker.consumer.ackWaitMs / 2));
+    handling.add(msg);
     try {
       await worker.handle(event, job);
       msg.ack();
@@ -125,7 +133,7 @@ export async function startWorker<S extends z.ZodType>(deps: RuntimeDeps, worker
       count("retried");
       job.log.warn({ err: describe(err), retryInMs: delay }, "handler failed; retrying");
     } finally {
-      clearInterval(heartbeat);
+      handling.delete(msg);
     }
   }
 
@@ -138,6 +146,12 @@ export async function startWorker<S extends z.ZodType>(deps: RuntimeDeps, worker
 
   const consumer = await js.consumers.get(stream, durable);
   const messages = await consumer.consume({ max_messages: concurrency * 2 });
+  // Long handlers keep their delivery alive instead of racing the ack timeout: one timer for the
+  // worker, not one per message, tells the server every message in a handler is still worked on.
+  // A message gets its first heartbeat at most one period after it started, as with its own timer.
+  const heartbeat = setInterval(() => {
+    for (const msg of handling) msg.working();
+  }, Math.max(1_000, worker.consumer.ackWaitMs / 2)).unref();
   const loop = (async () => {
     for await (const msg of messages) {
       while (inFlight.size >= concurrency && !stopping) await new Promise<void>((resolve) => (slotFreed = resolve));
@@ -163,6 +177,7 @@ export async function startWorker<S extends z.ZodType>(deps: RuntimeDeps, worker
       const timer = setTimeout(() => drainAbort.abort(), graceMs);
       await Promise.allSettled([...inFlight]);
       clearTimeout(timer);
+      clearInterval(heartbeat);
       log.info("worker stopped");
     },
   };

@@ -167,6 +167,32 @@ describe("consumer runtime", () => {
     expect(effects.size + dead.size).toBe(1_000);
   });
 
+  it("keeps handlers that run past the ack wait from being redelivered, however many are in flight", async () => {
+    const { user, def } = await freshConsumer({ ackWaitMs: 1_500 });
+    const calls = new Map<string, number>();
+    const running = await startWorker(
+      { js, log, metrics: makeMetrics() },
+      worker(
+        def,
+        async (event) => {
+          calls.set(event.event_id, (calls.get(event.event_id) ?? 0) + 1);
+          await new Promise((resolve) => setTimeout(resolve, 3_500));
+        },
+        { concurrency: 8 },
+      ),
+    );
+    // Started at different moments, so some begin just after a heartbeat went out.
+    for (let i = 0; i < 4; i++) {
+      await publishAll(js, [toMessage(taskCreated(user)), toMessage(taskCreated(user))]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    await waitFor(() => jsm.consumers.info("TASKS", def.durable), (info) => info.ack_floor.stream_seq > 0 && info.num_ack_pending === 0 && info.num_pending === 0, { timeoutMs: 10_000 });
+    await running.stop();
+    const info = await jsm.consumers.info("TASKS", def.durable);
+    expect(info.num_redelivered).toBe(0);
+    expect([...calls.values()]).toEqual(Array(8).fill(1));
+  }, 15_000);
+
   it("on stop, finishes the event in hand before resolving and loses none of the rest", async () => {
     // Pulled-but-unstarted messages are naked; any still in transit come back after the ack wait.
     const { user, def } = await freshConsumer({ ackWaitMs: 1_500 });
