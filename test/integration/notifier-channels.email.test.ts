@@ -95,6 +95,27 @@ describe("email delivery", () => {
     await expect(sendEmailWithRetry(mailer(smtp.url), "bob@example.com", message)).resolves.toEqual({ attempts: 1 });
   });
 
+  it("sends 300 mails handed over at once through its pooled connections, each exactly once", async () => {
+    const smtp = await sink();
+    const sender = mailer(smtp.url);
+    const ids = Array.from({ length: 300 }, (_, i) => `<reminder.${i}.1741938600000@tasks.example.com>`);
+    await Promise.all(ids.map((messageId, i) => sendEmailWithRetry(sender, `user${i}@example.com`, { ...message, messageId })));
+    const mails = await smtp.waitForMails(300);
+    expect(mails).toHaveLength(300);
+    expect(new Set(mails.map((m) => m.messageId))).toEqual(new Set(ids));
+    expect(mails.every((m) => m.text === message.text)).toBe(true);
+  });
+
+  it("keeps sending to everyone else while one recipient is refused", async () => {
+    const smtp = await sink({ rejectRecipients: ["nobody@example.com"] });
+    const sender = mailer(smtp.url);
+    const to = ["a@example.com", "nobody@example.com", "b@example.com", "nobody@example.com", "c@example.com"];
+    const outcomes = await Promise.all(to.map((address) => sendEmailWithRetry(sender, address, message, { delaysMs: [] }).then(() => "sent", (err: DeliveryError) => err.code)));
+    expect(outcomes).toEqual(["sent", "RECIPIENT_REJECTED", "sent", "RECIPIENT_REJECTED", "sent"]);
+    await sendEmailWithRetry(sender, "d@example.com", message);
+    expect((await smtp.waitForMails(4)).map((m) => (m.to && !Array.isArray(m.to) ? m.to.text : "")).sort()).toEqual(["a@example.com", "b@example.com", "c@example.com", "d@example.com"]);
+  });
+
   it("fails permanent with the server's reason when it rejects the recipient", async () => {
     const smtp = await sink({ rejectRecipients: ["nobody@example.com"] });
     const failure = await sendEmailWithRetry(mailer(smtp.url), "nobody@example.com", message, { delaysMs: [10, 10] }).catch((err: unknown) => err);

@@ -1,8 +1,10 @@
-// The email channel: a pooled nodemailer SMTP transport behind a two-method Mailer, and the
+// The email channel: a pool of SMTP connections sending composed mails behind a two-method Mailer, and the
 // reference retry policy (2 retries after 5 s and 10 s, 30 s per attempt) with every SMTP
 // failure classified as transient (try again) or permanent (auth, recipient, content).
-import nodemailer from "nodemailer";
+import { ConfigError } from "../../config.ts";
+import { composeMail, parseMailbox, type Mailbox } from "./mime.ts";
 import { DeliveryError, retryDelivery, withDeadline } from "./retry.ts";
+import { makeSmtpPool } from "./smtp-pool.ts";
 
 export { DeliveryError, isDeliveryError } from "./retry.ts";
 
@@ -28,35 +30,33 @@ export const EMAIL_ATTEMPT_TIMEOUT_MS = 30_000;
 
 /** `url` is SMTP_URL (smtp:// or smtps://, credentials in it), `from` is MAIL_FROM. */
 export function makeMailer(opts: { url: string; from: string }): Mailer {
-  const transport = nodemailer.createTransport({
+  let from: Mailbox;
+  try {
+    from = parseMailbox(opts.from);
+  } catch (err) {
+    throw new ConfigError(`invalid MAIL_FROM: ${(err as Error).message}`);
+  }
+  const pool = makeSmtpPool({
     url: opts.url,
-    pool: true,
     // A burst of reminders due the same minute goes out over several connections at once; each
     // connection carries many messages (no handshake per mail).
     maxConnections: 10,
     maxMessages: 1_000,
     // A dead or stalled server must fail an attempt well inside its 30 s deadline, and a stuck
     // pooled connection must not hold a slot forever.
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: EMAIL_ATTEMPT_TIMEOUT_MS,
+    connectionTimeoutMs: 10_000,
+    greetingTimeoutMs: 10_000,
+    socketTimeoutMs: EMAIL_ATTEMPT_TIMEOUT_MS,
+    idleTimeoutMs: 5_000,
   });
   return {
     async send(to, message, sendOpts) {
-      await transport.sendMail({
-        from: opts.from,
-        to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        messageId: message.messageId,
-        // RFC 3834: machine-sent, so auto-responders (vacation replies) stay quiet.
-        headers: { "Auto-Submitted": "auto-generated" },
-        ...(sendOpts?.signal ? { signal: sendOpts.signal } : {}),
-      });
+      // RFC 3834: machine-sent, so auto-responders (vacation replies) stay quiet.
+      const raw = composeMail(from, to, { ...message, headers: { "Auto-Submitted": "auto-generated" } });
+      await pool.send({ from: from.address, to }, raw, sendOpts?.signal);
     },
     async close() {
-      transport.close();
+      pool.close();
     },
   };
 }
