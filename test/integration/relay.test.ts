@@ -1,10 +1,11 @@
 // The outbox relay against a real nats-server and SQLite: order, dedup across a crash, NATS outages.
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { NoRespondersError } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenedContext } from "../../src/context.ts";
 import { appendOutbox, outboxDepth } from "../../src/db/outbox.ts";
-import { toMessage } from "../../src/streams/publish.ts";
+import { publishBatch, toMessage } from "../../src/streams/publish.ts";
 import { startRelay } from "../../src/workers/relay.ts";
 import { openTestContext, tempDir } from "../helpers/context.ts";
 import { taskCreated } from "../helpers/events.ts";
@@ -39,6 +40,25 @@ async function storedEventIds(user: string): Promise<string[]> {
   }
   return ids;
 }
+
+describe("publishBatch", () => {
+  it("acks a batch in message order, and a resend of it as duplicates", async () => {
+    const messages = Array.from({ length: 3 }, () => toMessage(taskCreated("batch-user")));
+    const first = await publishBatch(opened.ctx.nats.nc, messages);
+    expect(first.map((ack) => ack.stream)).toEqual(["TASKS", "TASKS", "TASKS"]);
+    expect(first[1]!.seq).toBe(first[0]!.seq + 1);
+    expect(first[2]!.seq).toBe(first[0]!.seq + 2);
+    expect(first.some((ack) => ack.duplicate)).toBe(false);
+    const again = await publishBatch(opened.ctx.nats.nc, messages);
+    expect(again.map((ack) => [ack.seq, ack.duplicate])).toEqual(first.map((ack) => [ack.seq, true]));
+  });
+
+  it("rejects a batch with a message no stream stores, so the relay keeps its rows", async () => {
+    const stored = toMessage(taskCreated("batch-user"));
+    const nowhere = { ...toMessage(taskCreated("batch-user")), subject: "nowhere.created.batch-user" };
+    await expect(publishBatch(opened.ctx.nats.nc, [stored, nowhere])).rejects.toBeInstanceOf(NoRespondersError);
+  });
+});
 
 describe("relay", () => {
   it("publishes committed events in commit order and empties the outbox", async () => {
