@@ -1,27 +1,57 @@
 // The audit log: every event of every stream, stored once by event id. Pages are keyset pages on
 // (occurred_at, event_id), so rows inserted while a client pages never make a page skip or repeat
 // a row that was already there.
-import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { prepared } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
 
 export type AuditRow = Tables["auditLog"]["$inferSelect"];
 export type NewAuditRow = Tables["auditLog"]["$inferInsert"];
 
-/** Rows per INSERT statement: 12 columns × 500 stays far below either dialect's parameter limit. */
+/** Rows per INSERT statement on Postgres: 12 columns × 500 stays far below its parameter limit. */
 const INSERT_CHUNK = 500;
 
+type Inserted = Array<{ eventId: string; stream: string }>;
+
 /**
- * Inserts rows, ignoring any whose event id is already stored (a redelivery, a rebuild).
- * Returns the rows actually inserted, by stream, for metrics and the rebuild summary.
+ * Inserts rows, ignoring any whose event id is already stored (a redelivery, a rebuild), all
+ * stamped with one stored_at. Returns the rows actually inserted, by stream, for metrics and the
+ * rebuild summary.
  */
-export async function insertAuditRows(tx: Db, rows: NewAuditRow[]): Promise<Array<{ eventId: string; stream: string }>> {
+export async function insertAuditRows(tx: Db, rows: NewAuditRow[]): Promise<Inserted> {
+  const storedAt = new Date();
+  // Every column gets a value: the prepared insert binds them all, so no default applies.
+  const stamped = rows.map((row) => ({ userId: null, traceId: null, taskId: null, ...row, storedAt }));
+  return tx.dialect === "sqlite" ? insertEach(tx, stamped) : insertChunks(tx, stamped);
+}
+
+/**
+ * SQLite: one prepared single-row insert per row. Inside the caller's transaction a row costs
+ * microseconds, less than drizzle takes to build a 500-row statement (and SQLite to compile it).
+ */
+async function insertEach(tx: Db, rows: Array<Required<NewAuditRow>>): Promise<Inserted> {
+  const insertOne = prepared(tx, "audit.insertOne", ({ orm, t }) => {
+    const placeholders = Object.fromEntries(Object.keys(getTableColumns(t.auditLog)).map((key) => [key, sql.placeholder(key)]));
+    return orm
+      .insert(t.auditLog)
+      .values(placeholders as unknown as NewAuditRow)
+      .onConflictDoNothing({ target: t.auditLog.eventId })
+      .returning({ eventId: t.auditLog.eventId, stream: t.auditLog.stream })
+      .prepare("audit_insert_one");
+  });
+  const inserted: Inserted = [];
+  for (const row of rows) inserted.push(...(await insertOne.execute(row)));
+  return inserted;
+}
+
+/** Postgres: multi-row inserts, one round trip per chunk instead of one per row. */
+async function insertChunks(tx: Db, rows: NewAuditRow[]): Promise<Inserted> {
   const { auditLog } = tx.t;
-  const inserted: Array<{ eventId: string; stream: string }> = [];
+  const inserted: Inserted = [];
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
     const done = await tx.orm
       .insert(auditLog)
-      .values(chunk)
+      .values(rows.slice(i, i + INSERT_CHUNK))
       .onConflictDoNothing({ target: auditLog.eventId })
       .returning({ eventId: auditLog.eventId, stream: auditLog.stream });
     inserted.push(...done);

@@ -35,11 +35,10 @@ function storedCounter(registry: Registry): Counter<"stream"> {
   return new Counter({ name, help: "Events the audit role stored (redeliveries of stored events not counted)", labelNames: ["stream"], registers: [registry] });
 }
 
-/** Writes a batch in one transaction, stamping stored_at at write time. */
+/** Writes a batch in one transaction (insertAuditRows stamps stored_at at write time). */
 export function auditWriter(store: Store, onStored?: (stream: string) => void) {
   return async (rows: NewAuditRow[]): Promise<void> => {
-    const storedAt = new Date();
-    const inserted = await store.write((tx) => insertAuditRows(tx, rows.map((row) => ({ ...row, storedAt }))));
+    const inserted = await store.write((tx) => insertAuditRows(tx, rows));
     if (onStored) for (const row of inserted) onStored(row.stream);
   };
 }
