@@ -2,20 +2,26 @@
 // state change they describe, and the relay publishes them to JetStream in seq
 // order, deleting each batch once JetStream acked it. A crash between publish and
 // delete republishes with the same Nats-Msg-Id, which JetStream deduplicates.
-import { asc, inArray, sql } from "drizzle-orm";
-import { prepared } from "./prepared.ts";
+import { asc, sql } from "drizzle-orm";
+import { inList, listSize, listValues, prepared, rowPlaceholders, rowValues } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
 
 /** An event to publish: its id (also the Nats-Msg-Id), subject, headers and the exact JSON payload. */
 export type OutboxEvent = Pick<Tables["outbox"]["$inferInsert"], "eventId" | "subject" | "headers" | "payload">;
 export type OutboxRow = Tables["outbox"]["$inferSelect"];
 
+/** The columns appendOutbox sets; created_at too, as a prepared insert would freeze its default. */
+const APPENDED = ["eventId", "subject", "headers", "payload", "createdAt"] as const;
+
 /** Appends events in one multi-row insert; they get increasing seqs in array order. Call inside store.write(). */
 export async function appendOutbox(tx: Db, events: OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.orm.insert(tx.t.outbox).values(
-    events.map(({ eventId, subject, headers, payload }) => ({ eventId, subject, headers, payload })),
+  // One statement per number of events; almost every write appends exactly one.
+  const append = prepared(tx, `outbox.append.${events.length}`, ({ orm, t }) =>
+    orm.insert(t.outbox).values(rowPlaceholders(t.outbox, APPENDED, events.length)).prepare("outbox_append"),
   );
+  const createdAt = new Date();
+  await append.execute(rowValues(APPENDED, events.map((event) => ({ ...event, createdAt }))));
 }
 
 /** The oldest `limit` unpublished events, in publish (seq) order. */
@@ -29,7 +35,11 @@ export async function pendingOutbox(db: Db, limit: number): Promise<OutboxRow[]>
 /** Deletes published events by seq. Deleting needs the writer: call inside store.write(). */
 export async function removePublished(tx: Db, seqs: number[]): Promise<void> {
   if (seqs.length === 0) return;
-  await tx.orm.delete(tx.t.outbox).where(inArray(tx.t.outbox.seq, seqs));
+  const size = listSize(seqs.length);
+  const remove = prepared(tx, `outbox.remove.${size}`, ({ orm, t }) =>
+    orm.delete(t.outbox).where(inList(t.outbox.seq, "seq", size)).prepare("outbox_remove"),
+  );
+  await remove.execute(listValues("seq", seqs, size));
 }
 
 /** How many events wait to be published (a metric, and the relay's backlog). */

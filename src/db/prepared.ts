@@ -1,17 +1,79 @@
 // Prepared statements for hot paths. A prepared statement belongs to the handle
 // it was made on (SQLite: a connection; pg: the pool or one transaction), so the
-// cache lives on the Db. Build it with sql.placeholder() for the parameters and
-// end with .prepare(name); run it with .execute({ …values }).
+// cache lives on the Db. Build it with placeholders for the parameters and end
+// with .prepare(name); run it with .execute({ …values }).
 //
 // SQLite: the statement is compiled once per connection instead of per call.
 // pg: a named prepare makes postgres.js use a server-side prepared statement
 // (cached per connection by its text); unnamed drizzle queries are re-parsed.
+import { type Column, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./store.ts";
 
+/**
+ * Statements kept per handle. Names are a fixed few plus the shapes of list queries, which are
+ * many but mostly rare; past this many, the least recently used statement is dropped.
+ */
+const MAX_STATEMENTS = 256;
+
+/** The statement cached on db under `name`, built (once per handle) by `build`. */
 export function prepared<Q>(db: Db, name: string, build: (db: Db) => Q): Q {
-  const cached = db.statements.get(name);
-  if (cached !== undefined) return cached as Q;
+  const { statements } = db;
+  const cached = statements.get(name);
+  if (cached !== undefined) {
+    // The Map's order is the order of use: a hit moves to the end, eviction takes the front.
+    statements.delete(name);
+    statements.set(name, cached);
+    return cached as Q;
+  }
   const statement = build(db);
-  db.statements.set(name, statement);
+  if (statements.size >= MAX_STATEMENTS) statements.delete(statements.keys().next().value!);
+  statements.set(name, statement);
   return statement;
+}
+
+/**
+ * A placeholder whose value `column` encodes exactly as the builder encodes a value it binds to the
+ * column: null stays NULL, anything else goes through the column's mapToDriverValue (a Date → epoch
+ * ms on SQLite, an ISO timestamp on pg; JSON stringified). A bare sql.placeholder reaches the driver
+ * unencoded (better-sqlite3 refuses a Date), and drizzle's own binding of a placeholder to a column
+ * (insert values) encodes null too: a NULL timestamp throws, a NULL JSON value becomes 'null'.
+ */
+export function bound(column: Column, name: string): SQL {
+  const encoder = { mapToDriverValue: (value: unknown) => (value === null ? null : column.mapToDriverValue(value)) };
+  return sql`${sql.param<unknown, unknown>(sql.placeholder(name), encoder)}`;
+}
+
+/**
+ * Lists of every length share a few statements: a list is padded to the next power of two by
+ * repeating its last value, which `IN (…)` ignores. Callers handle the empty list themselves.
+ */
+export function listSize(length: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, length)));
+}
+
+/** `column IN (…)` over `size` placeholders `${name}0`…, each encoded by the column. */
+export function inList(column: Column, name: string, size: number): SQL {
+  const items = Array.from({ length: size }, (_, i) => bound(column, `${name}${i}`));
+  return sql`${column} IN (${sql.join(items, sql`, `)})`;
+}
+
+/** The values for inList's placeholders: `values` padded to `size` with its last value. */
+export function listValues<T>(name: string, values: readonly T[], size: number): Record<string, T> {
+  const named: Record<string, T> = {};
+  for (let i = 0; i < size; i++) named[`${name}${i}`] = values[Math.min(i, values.length - 1)]!;
+  return named;
+}
+
+/** `count` rows of placeholders for a multi-row insert into `table`: row i's `key` is `${key}${i}`, bound to its column. */
+export function rowPlaceholders<K extends string>(table: Record<K, Column>, keys: readonly K[], count: number): Array<Record<K, SQL>> {
+  return Array.from({ length: count }, (_, i) => Object.fromEntries(keys.map((key) => [key, bound(table[key], `${key}${i}`)])) as Record<K, SQL>);
+}
+
+/** The values for rowPlaceholders' placeholders, taken from `rows` in order. */
+export function rowValues<K extends string>(keys: readonly K[], rows: ReadonlyArray<Record<K, unknown>>): Record<string, unknown> {
+  const named: Record<string, unknown> = {};
+  rows.forEach((row, i) => {
+    for (const key of keys) named[`${key}${i}`] = row[key];
+  });
+  return named;
 }

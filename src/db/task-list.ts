@@ -2,8 +2,9 @@
 // the previous one by (sort key, id), so rows inserted meanwhile never make a page skip or repeat.
 import { and, asc, desc, eq, exists, gt, gte, isNull, lt, or, sql, type Column, type SQL } from "drizzle-orm";
 import type { TASK_SORTS } from "../domain/task-input.ts";
-import type { Db } from "./store.ts";
-import { taskSearch, type TaskSearch } from "./task-search.ts";
+import { bound, prepared } from "./prepared.ts";
+import type { Db, Dialect } from "./store.ts";
+import { searchQuery, taskSearch, type TaskSearch } from "./task-search.ts";
 import type { TaskRow } from "./tasks.ts";
 
 export type TaskSort = (typeof TASK_SORTS)[number];
@@ -34,7 +35,56 @@ export interface PageRequest {
   after?: Position;
 }
 
-/** How to read, order and compare one sort key. Times compare as Dates so drizzle encodes them per dialect. */
+/**
+ * The values a list query binds, by placeholder name. Which names are present, with the sort and
+ * order, is the query's shape: its prepared statement is built once per shape and cached.
+ */
+type ListParams = {
+  userId: string;
+  status?: TaskFilter["status"];
+  priority?: TaskFilter["priority"];
+  [tag: `tag${number}`]: string;
+  search?: string;
+  dueBefore?: Date;
+  dueAfter?: Date;
+  seriesId?: string;
+  /** The filter's `now` under overdue=true, or under overdue=false: two shapes, one value each. */
+  overdueAt?: Date;
+  notOverdueAt?: Date;
+  /** Where the previous page ended; no afterKey when it ended on a null key (no due date). */
+  afterKey?: Date | number;
+  afterId?: string;
+  limit: number;
+};
+
+/** The sorts by a time column: their cursor key (ms) is bound as a Date, for the column to encode. */
+const TIME_SORTS = new Set<TaskSort>(["created_at", "updated_at", "due_at"]);
+
+/** The query's values, or null when it can match nothing (a search without a word). */
+function listParams(dialect: Dialect, f: TaskFilter, page: PageRequest): ListParams | null {
+  const params: ListParams = { userId: f.userId, limit: page.limit + 1 };
+  if (f.status) params.status = f.status;
+  if (f.priority) params.priority = f.priority;
+  f.tags.forEach((tag, i) => (params[`tag${i}`] = tag));
+  if (f.q) {
+    const search = searchQuery(dialect, f.q);
+    if (search === null) return null;
+    params.search = search;
+  }
+  if (f.dueBefore) params.dueBefore = f.dueBefore;
+  if (f.dueAfter) params.dueAfter = f.dueAfter;
+  if (f.seriesId) params.seriesId = f.seriesId;
+  if (f.overdue === true) params.overdueAt = f.now;
+  if (f.overdue === false) params.notOverdueAt = f.now;
+  if (page.after) {
+    const { key, id } = page.after;
+    if (key !== null) params.afterKey = TIME_SORTS.has(page.sort) ? new Date(key) : key;
+    params.afterId = id;
+  }
+  return params;
+}
+
+/** How to read, order and compare one sort key. Times compare as Dates so their column encodes them per dialect. */
 type SortKey = { isTime: true; expr: Column; nullable: boolean } | { isTime: false; expr: SQL; nullable: false };
 
 function sortKey(db: Db, sort: TaskSort, search: TaskSearch | undefined): SortKey {
@@ -57,52 +107,62 @@ function sortKey(db: Db, sort: TaskSort, search: TaskSearch | undefined): SortKe
   }
 }
 
-function filterConditions(db: Db, f: TaskFilter, search: TaskSearch | undefined): SQL[] {
+/** The filter's conditions, one for each value present in `p`, every value a placeholder. */
+function filterConditions(db: Db, p: ListParams, search: TaskSearch | undefined): SQL[] {
   const { tasks, taskTags } = db.t;
-  const conditions: Array<SQL | undefined> = [eq(tasks.userId, f.userId)];
-  if (f.status) conditions.push(eq(tasks.status, f.status));
-  if (f.priority) conditions.push(eq(tasks.priority, f.priority));
-  for (const tag of f.tags) {
+  const conditions: Array<SQL | undefined> = [eq(tasks.userId, bound(tasks.userId, "userId"))];
+  if (p.status) conditions.push(eq(tasks.status, bound(tasks.status, "status")));
+  if (p.priority) conditions.push(eq(tasks.priority, bound(tasks.priority, "priority")));
+  for (let i = 0; p[`tag${i}`] !== undefined; i++) {
+    const tag = bound(taskTags.tag, `tag${i}`);
     const tagged = db.orm.select({ one: sql`1` }).from(taskTags).where(and(eq(taskTags.taskId, tasks.id), eq(taskTags.tag, tag)));
     conditions.push(exists(tagged));
   }
   if (search) conditions.push(search.where);
-  if (f.dueBefore) conditions.push(lt(tasks.dueAt, f.dueBefore));
-  if (f.dueAfter) conditions.push(gte(tasks.dueAt, f.dueAfter));
-  if (f.seriesId) conditions.push(eq(tasks.seriesId, f.seriesId));
-  const overdue = and(eq(tasks.status, "pending"), lt(tasks.dueAt, f.now));
-  if (f.overdue === true) conditions.push(overdue);
-  if (f.overdue === false) conditions.push(or(eq(tasks.status, "completed"), isNull(tasks.dueAt), gte(tasks.dueAt, f.now)));
+  if (p.dueBefore) conditions.push(lt(tasks.dueAt, bound(tasks.dueAt, "dueBefore")));
+  if (p.dueAfter) conditions.push(gte(tasks.dueAt, bound(tasks.dueAt, "dueAfter")));
+  if (p.seriesId) conditions.push(eq(tasks.seriesId, bound(tasks.seriesId, "seriesId")));
+  if (p.overdueAt) conditions.push(and(eq(tasks.status, "pending"), lt(tasks.dueAt, bound(tasks.dueAt, "overdueAt"))));
+  if (p.notOverdueAt) {
+    conditions.push(or(eq(tasks.status, "completed"), isNull(tasks.dueAt), gte(tasks.dueAt, bound(tasks.dueAt, "notOverdueAt"))));
+  }
   return conditions.filter((c): c is SQL => c !== undefined);
 }
 
-/** Rows strictly after `after` in (key, id) order; NULL keys (no due date) come last either way. */
-function afterCondition(db: Db, key: SortKey, order: "asc" | "desc", after: Position): SQL {
+/** Rows strictly after the previous page's last in (key, id) order; NULL keys (no due date) come last either way. */
+function afterCondition(db: Db, key: SortKey, order: "asc" | "desc", p: ListParams): SQL {
   const { tasks } = db.t;
   const beyond = order === "asc" ? gt : lt;
-  const idBeyond = beyond(tasks.id, after.id);
-  if (after.key === null) return and(isNull(key.expr), idBeyond)!;
-  const at = after.key;
-  const compare = (op: typeof gt) => (key.isTime ? op(key.expr, new Date(at)) : op(key.expr, sql`${at}`));
+  const idBeyond = beyond(tasks.id, bound(tasks.id, "afterId"));
+  if (p.afterKey === undefined) return and(isNull(key.expr), idBeyond)!;
+  const compare = (op: typeof gt) => (key.isTime ? op(key.expr, bound(key.expr, "afterKey")) : op(key.expr, sql.placeholder("afterKey")));
   const tail = or(compare(beyond), and(compare(eq), idBeyond));
   return key.nullable ? or(tail, isNull(key.expr))! : tail!;
 }
 
-export async function listTaskRows(db: Db, filter: TaskFilter, page: PageRequest): Promise<{ rows: TaskRow[]; next: Position | null }> {
+/** The prepared statement of one shape: only which values `p` holds matters, not what they are. */
+function listStatement(db: Db, page: PageRequest, p: ListParams) {
   const { tasks } = db.t;
-  const search = filter.q ? taskSearch(db, filter.q) : undefined;
-  if (search === null) return { rows: [], next: null };
+  const search = p.search === undefined ? undefined : taskSearch(db, sql.placeholder("search"));
   const key = sortKey(db, page.sort, search);
-  const conditions = filterConditions(db, filter, search);
-  if (page.after) conditions.push(afterCondition(db, key, page.order, page.after));
+  const conditions = filterConditions(db, p, search);
+  if (p.afterId !== undefined) conditions.push(afterCondition(db, key, page.order, p));
   const direction = page.order === "asc" ? asc : desc;
   const ordering = [...(key.nullable ? [sql`(${key.expr} IS NULL)`] : []), direction(key.expr), direction(tasks.id)];
   let query = db.orm.select({ task: tasks, key: sql<unknown>`${key.expr}` }).from(tasks).$dynamic();
   if (search?.join) query = query.innerJoin(search.join.table, search.join.on);
-  const rows = await query
+  return query
     .where(and(...conditions))
     .orderBy(...ordering)
-    .limit(page.limit + 1);
+    .limit(sql.placeholder("limit"))
+    .prepare("tasks_list");
+}
+
+export async function listTaskRows(db: Db, filter: TaskFilter, page: PageRequest): Promise<{ rows: TaskRow[]; next: Position | null }> {
+  const params = listParams(db.dialect, filter, page);
+  if (params === null) return { rows: [], next: null };
+  const shape = `tasks.list.${page.sort}.${page.order}:${Object.keys(params).join(",")}`;
+  const rows = await prepared(db, shape, (db) => listStatement(db, page, params)).execute(params);
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows.at(-1);
   const next = rows.length > page.limit && last ? { key: keyValue(last.task, page.sort, last.key), id: last.task.id } : null;

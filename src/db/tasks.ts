@@ -1,9 +1,10 @@
 // Tasks with their tags and reminders. Every query is scoped by user id: another user's task is
 // simply not found.
 import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
 import type { PlannedReminder } from "../domain/reminder-times.ts";
 import { canonicalUuid } from "./ids.ts";
-import { prepared } from "./prepared.ts";
+import { inList, listSize, listValues, prepared, rowPlaceholders, rowValues } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
 
 export type TaskRow = Tables["tasks"]["$inferSelect"];
@@ -16,17 +17,29 @@ export interface TaskRecord {
   reminders: ReminderRow[];
 }
 
+/** The columns a new task sets: those its creator chooses, and every one whose default a prepared insert would freeze. */
+const NEW_TASK = [
+  "id", "userId", "title", "description", "priority", "tags", "dueAt", "timezone",
+  "rrule", "repeatFrom", "seriesId", "createdAt", "updatedAt",
+] as const;
+/** A task to insert; status, version and completed_at start at their column defaults. */
+export type NewTask = Required<Pick<NewTaskRow, (typeof NEW_TASK)[number]>>;
+
 /**
  * Inserts a task with its tags and reminders. Returns null, writing nothing, when the series
  * already has an occurrence at that due time (the recurring worker's exactly-once key).
  */
-export async function insertTask(tx: Db, row: NewTaskRow & { id: string; userId: string }, reminders: PlannedReminder[]): Promise<TaskRecord | null> {
-  const [task] = await tx.orm
-    .insert(tx.t.tasks)
-    .values(row)
-    // The only unique key a new task can hit is (series_id, due_at); no target keeps the SQL portable.
-    .onConflictDoNothing()
-    .returning();
+export async function insertTask(tx: Db, row: NewTask, reminders: PlannedReminder[]): Promise<TaskRecord | null> {
+  const insert = prepared(tx, "tasks.insert", ({ orm, t }) =>
+    orm
+      .insert(t.tasks)
+      .values(rowPlaceholders(t.tasks, NEW_TASK, 1))
+      // The only unique key a new task can hit is (series_id, due_at); no target keeps the SQL portable.
+      .onConflictDoNothing()
+      .returning()
+      .prepare("tasks_insert"),
+  );
+  const [task] = await insert.execute(rowValues(NEW_TASK, [row]));
   if (!task) return null;
   await replaceTags(tx, task.id, task.userId, task.tags);
   return { task, reminders: await insertReminders(tx, task.id, task.userId, reminders) };
@@ -42,17 +55,29 @@ export async function findOccurrence(db: Db, userId: string, seriesId: string, d
   return task ? { task, reminders: (await remindersOf(db, [task.id])).get(task.id) ?? [] } : null;
 }
 
+const TAG = ["taskId", "userId", "tag"] as const;
+
 export async function replaceTags(tx: Db, taskId: string, userId: string, tags: string[], existing = false): Promise<void> {
   if (existing) await tx.orm.delete(tx.t.taskTags).where(eq(tx.t.taskTags.taskId, taskId));
-  if (tags.length > 0) await tx.orm.insert(tx.t.taskTags).values(tags.map((tag) => ({ taskId, userId, tag })));
+  if (tags.length === 0) return;
+  const insert = prepared(tx, `taskTags.insert.${tags.length}`, ({ orm, t }) =>
+    orm.insert(t.taskTags).values(rowPlaceholders(t.taskTags, TAG, tags.length)).prepare("task_tags_insert"),
+  );
+  await insert.execute(rowValues(TAG, tags.map((tag) => ({ taskId, userId, tag }))));
 }
+
+/** A new reminder's columns; id and created_at too, as a prepared insert would freeze their defaults. */
+const NEW_REMINDER = ["id", "taskId", "userId", "offsetMinutes", "at", "channels", "fireAt", "createdAt"] as const;
 
 async function insertReminders(tx: Db, taskId: string, userId: string, reminders: PlannedReminder[]): Promise<ReminderRow[]> {
   if (reminders.length === 0) return [];
+  const insert = prepared(tx, `reminders.insert.${reminders.length}`, ({ orm, t }) =>
+    orm.insert(t.reminders).values(rowPlaceholders(t.reminders, NEW_REMINDER, reminders.length)).returning().prepare("reminders_insert"),
+  );
   const now = Date.now();
   // Creation times a millisecond apart keep the reminders in the order given.
-  const rows = reminders.map((r, i) => ({ ...r, taskId, userId, createdAt: new Date(now + i) }));
-  return tx.orm.insert(tx.t.reminders).values(rows).returning();
+  const rows = reminders.map((r, i) => ({ ...r, id: uuidv7(), taskId, userId, createdAt: new Date(now + i) }));
+  return insert.execute(rowValues(NEW_REMINDER, rows));
 }
 
 /** Replaces the reminder set of a task (PATCH with `reminders`). */
@@ -107,12 +132,20 @@ export async function findTaskRow(db: Db, userId: string, id: string): Promise<T
   return row ?? null;
 }
 
+/** Each task's reminders, oldest first; every id gets an entry, empty when it has none. */
 export async function remindersOf(db: Db, taskIds: string[]): Promise<Map<string, ReminderRow[]>> {
   const byTask = new Map<string, ReminderRow[]>(taskIds.map((id) => [id, []]));
   if (taskIds.length === 0) return byTask;
-  const { reminders } = db.t;
-  const rows = await db.orm.select().from(reminders).where(inArray(reminders.taskId, taskIds)).orderBy(reminders.createdAt, reminders.id);
-  for (const row of rows) byTask.get(row.taskId)?.push(row);
+  const size = listSize(taskIds.length);
+  const ofTasks = prepared(db, `reminders.ofTasks.${size}`, ({ orm, t }) =>
+    orm
+      .select()
+      .from(t.reminders)
+      .where(inList(t.reminders.taskId, "taskId", size))
+      .orderBy(t.reminders.createdAt, t.reminders.id)
+      .prepare("reminders_of_tasks"),
+  );
+  for (const row of await ofTasks.execute(listValues("taskId", taskIds, size))) byTask.get(row.taskId)?.push(row);
   return byTask;
 }
 

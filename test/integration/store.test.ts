@@ -12,7 +12,7 @@ import { rawRows, rawRun } from "../../src/db/raw.ts";
 import * as pgSchema from "../../src/db/schema/pg.ts";
 import * as sqliteSchema from "../../src/db/schema/sqlite.ts";
 import { type Db, migrateStore, openStore, type Store } from "../../src/db/store.ts";
-import { taskSearch } from "../../src/db/task-search.ts";
+import { searchQuery, taskSearch } from "../../src/db/task-search.ts";
 import { createUser, findUserByEmail, findUserById } from "../../src/db/users.ts";
 import { describeEachDialect, openTestStore, type TestStore, testLog } from "../helpers/db.ts";
 
@@ -31,8 +31,9 @@ async function insertTask(tx: Db, userId: string, fields: { title: string; descr
 }
 
 async function searchTaskIds(db: Db, text: string): Promise<string[]> {
-  const search = taskSearch(db, text);
-  if (!search) return [];
+  const terms = searchQuery(db.dialect, text);
+  if (terms === null) return [];
+  const search = taskSearch(db, terms);
   let query = db.orm.select({ id: db.t.tasks.id }).from(db.t.tasks).$dynamic();
   if (search.join) query = query.innerJoin(search.join.table, search.join.on);
   const rows = await query.where(search.where);
