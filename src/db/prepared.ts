@@ -6,7 +6,9 @@
 // SQLite: the statement is compiled once per connection instead of per call.
 // pg: a named prepare makes postgres.js use a server-side prepared statement
 // (cached per connection by its text); unnamed drizzle queries are re-parsed.
+// Both: rows are decoded by a decoder compiled for the statement (row-decoder.ts).
 import { type Column, type SQL, sql } from "drizzle-orm";
+import { useCompiledDecoder } from "./row-decoder.ts";
 import type { Db } from "./store.ts";
 
 /**
@@ -25,7 +27,7 @@ export function prepared<Q>(db: Db, name: string, build: (db: Db) => Q): Q {
     statements.set(name, cached);
     return cached as Q;
   }
-  const statement = build(db);
+  const statement = useCompiledDecoder(build(db));
   if (statements.size >= MAX_STATEMENTS) statements.delete(statements.keys().next().value!);
   statements.set(name, statement);
   return statement;

@@ -2,10 +2,11 @@
 // statements cached per handle and per query shape. These tests pin, on both dialects, that a value
 // stored or compared that way is encoded exactly as drizzle's builder encodes it (Dates, NULLs,
 // JSON), and that a cached statement never keeps the values of the query it was built for.
-import { sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { appendOutbox, pendingOutbox, removePublished, type OutboxEvent } from "../../src/db/outbox.ts";
+import { prepared } from "../../src/db/prepared.ts";
 import { rawRows } from "../../src/db/raw.ts";
 import type { Db, Store } from "../../src/db/store.ts";
 import { listTaskRows, type PageRequest, type TaskFilter } from "../../src/db/task-list.ts";
@@ -163,5 +164,31 @@ await describeEachDialect("prepared statements", (dialect) => {
       expect(paged).toEqual(all);
       expect(paged).toHaveLength(4);
     }
+  });
+
+  it("rows of prepared statements, decoded by the compiled decoder, equal drizzle's own mapping", async () => {
+    const userId = await newUserId();
+    const fireAt = new Date("2034-05-06T07:08:09.012Z");
+    await store.write(async (tx) => {
+      await insertTask(tx, newTask(userId, { title: "dated", tags: ["a", "b"], dueAt: fireAt, rrule: "RRULE:FREQ=WEEKLY", repeatFrom: "due" }), [
+        { offsetMinutes: -60, at: null, channels: ["push"], fireAt },
+      ]);
+      await insertTask(tx, newTask(userId, { title: "bare" }), []);
+    });
+    const { tasks, reminders } = await store.read(async (db) => {
+      const { rows } = await listTaskRows(db, { userId, tags: [], now: new Date() }, { sort: "created_at", order: "desc", limit: 10 });
+      return { tasks: rows, reminders: await remindersOf(db, rows.map((row) => row.id)) };
+    });
+    const mappedByDrizzle = await store.read(async (db) => ({
+      tasks: await db.orm.select().from(db.t.tasks).where(eq(db.t.tasks.userId, userId)).orderBy(desc(db.t.tasks.createdAt), desc(db.t.tasks.id)),
+      reminders: await db.orm.select().from(db.t.reminders).where(eq(db.t.reminders.userId, userId)),
+    }));
+    expect(tasks).toEqual(mappedByDrizzle.tasks);
+    expect([...reminders.values()].flat()).toEqual(mappedByDrizzle.reminders);
+    expect(tasks[1]!.dueAt).toEqual(fireAt);
+
+    // Were drizzle to rename the members the decoder hooks into, its own slower mapper would come back unnoticed.
+    const statement = await store.read(async (db) => prepared(db, "test.decoded", ({ orm, t }) => orm.select().from(t.tasks).prepare("test_decoded")));
+    expect((statement as { customResultMapper?: unknown }).customResultMapper).toBeTypeOf("function");
   });
 });
