@@ -41,7 +41,12 @@ function kickRelaysOnCommit(store: Store, nats: NatsHandles): () => void {
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      if (nats.isConnected()) nats.nc.publish(OUTBOX_KICK_SUBJECT);
+      if (!nats.isConnected()) return;
+      try {
+        nats.nc.publish(OUTBOX_KICK_SUBJECT);
+      } catch {
+        // Closing or draining: the kick only hurries the relays, whose poll finds the rows anyway.
+      }
     });
   });
 }

@@ -79,6 +79,8 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
   async function commitGroup(): Promise<void> {
     const group = pending.splice(0, MAX_GROUP);
     if (group.length === 0) return;
+    // More were queued than one group takes: the rest go in the next group, not after a later write.
+    if (pending.length > 0) scheduleGroup();
     const outcomes: Outcome[] = [];
     try {
       begin.run();

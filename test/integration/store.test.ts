@@ -167,6 +167,12 @@ await describeEachDialect("store", (dialect) => {
     expect(commits).toBe(1);
   });
 
+  it("more writes queued at once than one group takes all commit without waiting for another write", async () => {
+    const domain = `${uuidv7()}.many.test`;
+    const ids = await Promise.all(Array.from({ length: 600 }, (_, i) => store.write((tx) => createUser(tx, newUser(`u${i}@${domain}`)))));
+    expect(ids.filter(Boolean)).toHaveLength(600);
+  });
+
   it("read() does not see a write that has not committed yet", async () => {
     const user = newUser();
     const inserted = gate();
