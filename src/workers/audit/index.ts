@@ -20,9 +20,13 @@ import { startRetention, type RetentionSchedule } from "./retention.ts";
 /** The durables the audit role reads: one per event stream (the DLQ is not audited: it holds copies). */
 export const AUDIT_CONSUMERS: ConsumerDef[] = [TASKS_CONSUMERS.audit, REMINDERS_CONSUMERS.audit, NOTIFICATIONS_CONSUMERS.audit, USERS_CONSUMERS.audit];
 
-/** Enough handlers in flight per stream that a batch fills while the previous one commits. */
-const CONCURRENCY = 256;
-const MAX_BATCH = 500;
+/**
+ * Enough handlers in flight per stream that a batch fills while the previous one commits. A
+ * handler waits for its row's commit, so this also bounds a batch from one stream: at 256, B3
+ * spent ~10 % more CPU per event than at 512 (more commits, more ack writes).
+ */
+const CONCURRENCY = 512;
+const MAX_BATCH = 512;
 const LINGER_MS = 5;
 /** A database outage of about two minutes is waited out before events go to the DLQ. */
 const RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 30_000, 60_000];
