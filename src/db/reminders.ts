@@ -1,8 +1,9 @@
 // Reminders as the scheduler sees them: the earliest pending fire time, the batch that is due, and
 // the outcome of firing. Predicates spell `status = 'pending'` literally so the partial index on
 // fire_at (pending only) serves them on both dialects.
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, lte, sql } from "drizzle-orm";
 import { canonicalUuid } from "./ids.ts";
+import { bound, prepared } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
 
 export type ReminderRow = Tables["reminders"]["$inferSelect"];
@@ -19,50 +20,59 @@ export interface DueReminder {
 }
 
 export async function earliestPendingFireAt(db: Db): Promise<Date | null> {
-  const { reminders } = db.t;
-  const [row] = await db.orm
-    .select({ fireAt: reminders.fireAt })
-    .from(reminders)
-    .where(sql`${reminders.status} = 'pending'`)
-    .orderBy(asc(reminders.fireAt))
-    .limit(1);
+  const earliest = prepared(db, "reminders.earliestPending", ({ orm, t }) =>
+    orm
+      .select({ fireAt: t.reminders.fireAt })
+      .from(t.reminders)
+      .where(sql`${t.reminders.status} = 'pending'`)
+      .orderBy(asc(t.reminders.fireAt))
+      .limit(1)
+      .prepare("reminders_earliest_pending"),
+  );
+  const [row] = await earliest.execute();
   return row?.fireAt ?? null;
 }
 
 /** Pending reminders due by `until`, earliest first. A pending reminder's task is pending (completion cancels them). */
 export async function duePendingReminders(db: Db, until: Date, limit: number): Promise<DueReminder[]> {
-  const { reminders, tasks } = db.t;
-  return db.orm
-    .select({
-      id: reminders.id,
-      taskId: reminders.taskId,
-      userId: reminders.userId,
-      fireAt: reminders.fireAt,
-      channels: reminders.channels,
-      title: tasks.title,
-      dueAt: tasks.dueAt,
-    })
-    .from(reminders)
-    .innerJoin(tasks, eq(tasks.id, reminders.taskId))
-    .where(and(sql`${reminders.status} = 'pending'`, lte(reminders.fireAt, until)))
-    .orderBy(asc(reminders.fireAt), asc(reminders.id))
-    .limit(limit);
+  const due = prepared(db, "reminders.duePending", ({ orm, t }) => {
+    const { reminders, tasks } = t;
+    return orm
+      .select({
+        id: reminders.id,
+        taskId: reminders.taskId,
+        userId: reminders.userId,
+        fireAt: reminders.fireAt,
+        channels: reminders.channels,
+        title: tasks.title,
+        dueAt: tasks.dueAt,
+      })
+      .from(reminders)
+      .innerJoin(tasks, eq(tasks.id, reminders.taskId))
+      .where(and(sql`${reminders.status} = 'pending'`, lte(reminders.fireAt, bound(reminders.fireAt, "until"))))
+      .orderBy(asc(reminders.fireAt), asc(reminders.id))
+      .limit(sql.placeholder("limit"))
+      .prepare("reminders_due_pending");
+  });
+  return due.execute({ until, limit });
 }
 
 /**
- * Records that reminders fired (or were missed). Only rows still pending at the fire time that was
- * published change: a reminder moved or snoozed meanwhile stays pending for its new time.
+ * Records that reminders fired (or were missed), one prepared UPDATE each: the fire times of a
+ * batch are mostly all different, and one statement built per time cost more than the firing.
+ * Only rows still pending at the fire time that was published change: a reminder moved or
+ * snoozed meanwhile stays pending for its new time.
  */
 export async function markFired(tx: Db, fired: Array<{ id: string; fireAt: Date }>, status: "fired" | "missed", at: Date): Promise<void> {
-  const { reminders } = tx.t;
-  const byTime = new Map<number, string[]>();
-  for (const r of fired) byTime.set(r.fireAt.getTime(), [...(byTime.get(r.fireAt.getTime()) ?? []), r.id]);
-  for (const [fireAt, ids] of byTime) {
-    await tx.orm
+  const mark = prepared(tx, "reminders.markFired", ({ orm, t }) => {
+    const { reminders } = t;
+    return orm
       .update(reminders)
-      .set({ status, firedAt: at })
-      .where(and(inArray(reminders.id, ids), sql`${reminders.status} = 'pending'`, eq(reminders.fireAt, new Date(fireAt))));
-  }
+      .set({ status: bound(reminders.status, "status"), firedAt: bound(reminders.firedAt, "firedAt") })
+      .where(and(eq(reminders.id, sql.placeholder("id")), sql`${reminders.status} = 'pending'`, eq(reminders.fireAt, bound(reminders.fireAt, "fireAt"))))
+      .prepare("reminders_mark_fired");
+  });
+  for (const { id, fireAt } of fired) await mark.execute({ id, fireAt, status, firedAt: at });
 }
 
 export async function findReminder(db: Db, userId: string, taskId: string, reminderId: string): Promise<ReminderRow | null> {
