@@ -1,6 +1,6 @@
 // Browser push subscriptions: one row per endpoint (a browser profile), owned by the user who
 // registered it last.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db, Tables } from "./store.ts";
 
 export type PushSubscriptionRow = Tables["pushSubscriptions"]["$inferSelect"];
@@ -29,7 +29,9 @@ export async function deletePushSubscriptionById(tx: Db, id: string): Promise<vo
   await tx.orm.delete(tx.t.pushSubscriptions).where(eq(tx.t.pushSubscriptions.id, id));
 }
 
-export async function pushSubscriptionsOf(db: Db, userId: string): Promise<PushSubscriptionRow[]> {
+/** The subscriptions of all of `userIds`, oldest first: one query for the owners of many reminders. */
+export async function pushSubscriptionsOfUsers(db: Db, userIds: string[]): Promise<PushSubscriptionRow[]> {
+  if (userIds.length === 0) return [];
   const { pushSubscriptions } = db.t;
-  return db.orm.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)).orderBy(pushSubscriptions.createdAt);
+  return db.orm.select().from(pushSubscriptions).where(inArray(pushSubscriptions.userId, userIds)).orderBy(pushSubscriptions.createdAt);
 }

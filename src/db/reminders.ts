@@ -3,8 +3,9 @@
 // fire_at (pending only) serves them on both dialects.
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import { canonicalUuid } from "./ids.ts";
-import { bound, prepared } from "./prepared.ts";
+import { bound, inList, listSize, listValues, prepared } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
+import type { TaskRow } from "./tasks.ts";
 
 export type ReminderRow = Tables["reminders"]["$inferSelect"];
 
@@ -94,9 +95,39 @@ export async function rescheduleReminder(tx: Db, id: string, fireAt: Date): Prom
   return row!;
 }
 
-export async function findReminderById(db: Db, reminderId: string): Promise<ReminderRow | null> {
-  const id = canonicalUuid(reminderId);
-  if (!id) return null;
-  const [row] = await db.orm.select().from(db.t.reminders).where(eq(db.t.reminders.id, id));
-  return row ?? null;
+/** A reminder as the notifier needs it: its firing, what its task says, and its owner's address. */
+export interface ReminderToDeliver {
+  id: string;
+  status: ReminderRow["status"];
+  fireAt: Date;
+  taskId: string;
+  userId: string;
+  email: string;
+  task: Pick<TaskRow, "title" | "description" | "dueAt" | "timezone" | "status">;
+}
+
+/** The reminders among `ids` whose task and owner still exist, in one query for many firings. */
+export async function remindersToDeliver(db: Db, ids: string[]): Promise<ReminderToDeliver[]> {
+  const canonical = ids.map(canonicalUuid).filter((id) => id !== null);
+  if (canonical.length === 0) return [];
+  const size = listSize(canonical.length);
+  const find = prepared(db, `reminders.toDeliver.${size}`, ({ orm, t }) => {
+    const { reminders, tasks, users } = t;
+    return orm
+      .select({
+        id: reminders.id,
+        status: reminders.status,
+        fireAt: reminders.fireAt,
+        taskId: reminders.taskId,
+        userId: tasks.userId,
+        email: users.email,
+        task: { title: tasks.title, description: tasks.description, dueAt: tasks.dueAt, timezone: tasks.timezone, status: tasks.status },
+      })
+      .from(reminders)
+      .innerJoin(tasks, eq(tasks.id, reminders.taskId))
+      .innerJoin(users, eq(users.id, tasks.userId))
+      .where(inList(reminders.id, "id", size))
+      .prepare("reminders_to_deliver");
+  });
+  return find.execute(listValues("id", canonical, size));
 }

@@ -53,8 +53,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const rejected = new Set((options.rejectRecipients ?? []).map((a) => a.toLowerCase()));
   const auth = options.authRequired;
 
-  const makeServer = () =>
-    new SMTPServer({
+  const makeServer = () => {
+    const server = new SMTPServer({
       secure: false,
       disabledCommands: ["STARTTLS"],
       // AUTH over plain text is fine on 127.0.0.1; smtp-server refuses it unless told so.
@@ -89,6 +89,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         held.delete(session.id);
       },
     });
+    // A client killed mid-mail resets its connection; like a real server, drop it and carry on
+    // (smtp-server re-emits a reset during a transaction as a server error).
+    server.on("error", () => undefined);
+    return server;
+  };
 
   let server = makeServer();
   const port = await listen(server, 0);

@@ -2,11 +2,14 @@
 // publish notification.sent|failed. A claim found already finished is not sent again; one found still
 // pending belonged to an attempt that died mid-send, so it is sent again under the same Message-ID
 // (the only window for a duplicate is between the server accepting it and our commit).
+// Each step is batched across the deliveries that reach it in the same turn (batch.ts): one INSERT
+// for their claims, one transaction for their outcomes, one round of publishes for their events.
 import type { Ctx } from "../../context.ts";
-import { claimNotification, finishNotification, type NotificationClaim, type NotificationRow } from "../../db/notifications.ts";
+import { claimNotifications, finishNotifications, type NotificationClaim, type NotificationOutcome, type NotificationRow } from "../../db/notifications.ts";
 import { deletePushSubscriptionById, type PushSubscriptionRow } from "../../db/push-subscriptions.ts";
 import { makeEvent } from "../../streams/envelope.ts";
-import { publishAll, toMessage } from "../../streams/publish.ts";
+import { publishBatch, toMessage } from "../../streams/publish.ts";
+import { batchPerTurn } from "./batch.ts";
 import { DeliveryError, sendEmailWithRetry, type Mailer } from "./email.ts";
 import type { PushPayload } from "./message.ts";
 import { sendPushWithRetry, type PushSender } from "./push.ts";
@@ -20,14 +23,17 @@ export interface Channels {
   push: PushSender;
 }
 
-async function send(ctx: Ctx, channels: Channels, delivery: Delivery, signal: AbortSignal): Promise<number> {
+/** Delivers one (reminder, channel, target); resolves with the ledger row as it ends. */
+export type Deliver = (claim: NotificationClaim, delivery: Delivery, signal: AbortSignal) => Promise<NotificationRow>;
+
+async function send(channels: Channels, delivery: Delivery, signal: AbortSignal): Promise<number> {
   if (delivery.channel === "email") return (await sendEmailWithRetry(channels.mailer!, delivery.to, delivery.message, { signal })).attempts;
   const { endpoint, p256dh, auth } = delivery.subscription;
   const target = { endpoint, keys: { p256dh, auth } };
   return (await sendPushWithRetry(channels.push, target, delivery.payload, { signal, ttlSeconds: delivery.ttlSeconds })).attempts;
 }
 
-async function publishOutcome(ctx: Ctx, row: NotificationRow): Promise<void> {
+function outcomeMessage(row: NotificationRow) {
   const type = row.status === "sent" ? "notification.sent" : "notification.failed";
   const event = makeEvent({
     type,
@@ -35,29 +41,43 @@ async function publishOutcome(ctx: Ctx, row: NotificationRow): Promise<void> {
     source: "notifier",
     data: { notification_id: row.id, reminder_id: row.reminderId, task_id: row.taskId, channel: row.channel, attempts: row.attempts, error: row.error },
   });
-  await publishAll(ctx.nats.js, [toMessage(event, undefined, `notification:${row.id}:${row.status}`)]);
+  return toMessage(event, undefined, `notification:${row.id}:${row.status}`);
 }
 
-export async function deliver(ctx: Ctx, channels: Channels, claim: NotificationClaim, delivery: Delivery, signal: AbortSignal): Promise<NotificationRow> {
-  const { row, claimed } = await ctx.store.write((tx) => claimNotification(tx, claim));
-  if (!claimed && row.status !== "pending") {
-    await publishOutcome(ctx, row); // a crash may have come between recording and publishing; the stream drops a repeat
-    return row;
-  }
-  let outcome: Parameters<typeof finishNotification>[2];
-  try {
-    const attempts = await send(ctx, channels, delivery, signal);
-    outcome = { status: "sent", attempts: row.attempts + attempts, error: null, sentAt: new Date() };
-  } catch (err) {
-    if (!(err instanceof DeliveryError)) throw err;
-    if (err.critical) ctx.log.fatal({ channel: claim.channel, code: err.code, err: err.message }, "delivery channel misconfigured; fix it, deliveries are failing");
-    outcome = { status: "failed", attempts: row.attempts + err.attempts, error: err.code === "SUBSCRIPTION_EXPIRED" ? "subscription expired" : err.message, sentAt: null };
-    if (err.code === "SUBSCRIPTION_EXPIRED" && delivery.channel === "push") {
-      await ctx.store.write((tx) => deletePushSubscriptionById(tx, delivery.subscription.id));
+export function makeDeliver(ctx: Ctx, channels: Channels): Deliver {
+  const claim = batchPerTurn((claims: NotificationClaim[]) => ctx.store.write((tx) => claimNotifications(tx, claims)));
+  const record = batchPerTurn(async (rows: Array<NotificationRow & NotificationOutcome>) => {
+    await ctx.store.write((tx) => finishNotifications(tx, rows));
+    return rows;
+  });
+  // The stream drops a repeat (the dedup id names the outcome), so publishing again is always safe.
+  const announce = batchPerTurn(async (rows: NotificationRow[]) => {
+    await publishBatch(ctx.nats.nc, rows.map(outcomeMessage));
+    return rows;
+  });
+
+  return async function deliver(wanted, delivery, signal) {
+    const { row, claimed } = await claim(wanted);
+    if (!claimed && row.status !== "pending") {
+      await announce(row); // a crash may have come between recording and publishing
+      return row;
     }
-  }
-  const finished = await ctx.store.write((tx) => finishNotification(tx, row.id, outcome));
-  ctx.metrics.notifications.inc({ channel: claim.channel, status: finished.status });
-  await publishOutcome(ctx, finished);
-  return finished;
+    let finished: NotificationRow & NotificationOutcome;
+    try {
+      const attempts = await send(channels, delivery, signal);
+      finished = { ...row, status: "sent", attempts: row.attempts + attempts, error: null, sentAt: new Date() };
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      if (err.critical) ctx.log.fatal({ channel: wanted.channel, code: err.code, err: err.message }, "delivery channel misconfigured; fix it, deliveries are failing");
+      const error = err.code === "SUBSCRIPTION_EXPIRED" ? "subscription expired" : err.message;
+      finished = { ...row, status: "failed", attempts: row.attempts + err.attempts, error, sentAt: null };
+      if (err.code === "SUBSCRIPTION_EXPIRED" && delivery.channel === "push") {
+        await ctx.store.write((tx) => deletePushSubscriptionById(tx, delivery.subscription.id));
+      }
+    }
+    await record(finished);
+    ctx.metrics.notifications.inc({ channel: wanted.channel, status: finished.status });
+    await announce(finished);
+    return finished;
+  };
 }

@@ -2,15 +2,12 @@
 // account has an address and SMTP is configured, push to each stored subscription — in parallel.
 // A reminder whose task was completed, deleted or whose reminder moved since it fired is not sent.
 import type { Ctx } from "../../context.ts";
-import { pushSubscriptionsOf } from "../../db/push-subscriptions.ts";
-import { findReminderById } from "../../db/reminders.ts";
-import { findTaskRow } from "../../db/tasks.ts";
-import { findUserById } from "../../db/users.ts";
 import { startWorker, type Job, type Worker } from "../../streams/consume.ts";
 import { REMINDERS_CONSUMERS, reminderDueEvent } from "../../streams/reminders.ts";
 import type { Stop } from "../role.ts";
-import { deliver, type Channels, type Delivery } from "./deliver.ts";
+import { makeDeliver, type Channels, type Deliver, type Delivery } from "./deliver.ts";
 import { makeMailer } from "./email.ts";
+import { makeFiringReader, type ReadFiring } from "./firing.ts";
 import { reminderEmail, reminderMessageId, reminderPush, type ReminderContent } from "./message.ts";
 import { makePushSender } from "./push.ts";
 import { loadVapidKeys } from "./vapid.ts";
@@ -23,23 +20,17 @@ function pushTtlSeconds(dueAt: string | null, now: Date): number {
   return Math.max(3_600, Math.min(86_400, untilDue));
 }
 
-async function handleDue(ctx: Ctx, channels: Channels, event: DueEvent, job: Job): Promise<void> {
+async function handleDue(ctx: Ctx, channels: Channels, reads: ReadFiring, deliver: Deliver, event: DueEvent, job: Job): Promise<void> {
   const d = event.data;
-  const found = await ctx.store.read(async (db) => {
-    const reminder = await findReminderById(db, d.reminder_id);
-    const task = await findTaskRow(db, event.user_id, d.task_id);
-    const user = await findUserById(db, event.user_id);
-    const subscriptions = user && d.channels.includes("push") ? await pushSubscriptionsOf(db, user.id) : [];
-    return { reminder, task, user, subscriptions };
-  });
-  const { reminder, task, user } = found;
-  const stale = !reminder || reminder.status === "cancelled" || reminder.fireAt.getTime() !== Date.parse(d.fire_at);
-  if (stale || !task || task.status !== "pending" || !user) {
+  const { reminder, subscriptions } = await reads({ reminderId: d.reminder_id, userId: event.user_id, wantsPush: d.channels.includes("push") });
+  const stale = !reminder || reminder.taskId !== d.task_id.toLowerCase() || reminder.status === "cancelled" || reminder.fireAt.getTime() !== Date.parse(d.fire_at);
+  if (stale || reminder.task.status !== "pending") {
     job.log.info({ reminder: d.reminder_id }, "reminder no longer due (task completed, deleted or reminder moved); nothing sent");
     return;
   }
+  const { task } = reminder;
   const content: ReminderContent = {
-    taskId: task.id,
+    taskId: reminder.taskId,
     title: task.title,
     description: task.description,
     dueAt: task.dueAt?.toISOString() ?? null,
@@ -48,27 +39,29 @@ async function handleDue(ctx: Ctx, channels: Channels, event: DueEvent, job: Job
     reminderId: d.reminder_id,
   };
   const fireAt = new Date(d.fire_at);
-  const base = { userId: user.id, reminderId: d.reminder_id, taskId: task.id, fireAt };
+  const base = { userId: reminder.userId, reminderId: d.reminder_id, taskId: reminder.taskId, fireAt };
   const deliveries: Array<{ claim: typeof base & { channel: "email" | "push"; target: string }; delivery: Delivery }> = [];
-  if (d.channels.includes("email") && channels.mailer && user.email) {
+  if (d.channels.includes("email") && channels.mailer && reminder.email) {
     const message = { ...reminderEmail(content, ctx.config.publicUrl), messageId: reminderMessageId(content, ctx.config.publicUrl) };
-    deliveries.push({ claim: { ...base, channel: "email", target: "" }, delivery: { channel: "email", to: user.email, message } });
+    deliveries.push({ claim: { ...base, channel: "email", target: "" }, delivery: { channel: "email", to: reminder.email, message } });
   }
-  const payload = found.subscriptions.length > 0 ? reminderPush(content, ctx.config.publicUrl) : undefined;
-  for (const subscription of found.subscriptions) {
+  const payload = subscriptions.length > 0 ? reminderPush(content, ctx.config.publicUrl) : undefined;
+  for (const subscription of subscriptions) {
     const delivery: Delivery = { channel: "push", subscription, payload: payload!, ttlSeconds: pushTtlSeconds(content.dueAt, new Date()) };
     deliveries.push({ claim: { ...base, channel: "push", target: subscription.id }, delivery });
   }
-  await Promise.all(deliveries.map(({ claim, delivery }) => deliver(ctx, channels, claim, delivery, job.signal)));
+  await Promise.all(deliveries.map(({ claim, delivery }) => deliver(claim, delivery, job.signal)));
 }
 
 export function makeNotifierWorker(ctx: Ctx, channels: Channels): Worker<typeof reminderDueEvent> {
+  const reads = makeFiringReader(ctx.store);
+  const deliver = makeDeliver(ctx, channels);
   return {
     name: "notifier",
     consumer: REMINDERS_CONSUMERS.notifier,
     schema: reminderDueEvent,
     concurrency: 64,
-    handle: (event, job) => handleDue(ctx, channels, event, job),
+    handle: (event, job) => handleDue(ctx, channels, reads, deliver, event, job),
   };
 }
 
