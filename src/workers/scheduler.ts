@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { Ctx } from "../context.ts";
 import { duePendingReminders, earliestPendingFireAt, markFired, type DueReminder } from "../db/reminders.ts";
 import { makeEvent } from "../streams/envelope.ts";
-import { publishAll, toMessage, type OutgoingMessage } from "../streams/publish.ts";
+import { publishBatch, toMessage, type OutgoingMessage } from "../streams/publish.ts";
 import { startLeaderLoop } from "./leader-loop.ts";
 import type { Stop } from "./role.ts";
 
@@ -59,7 +59,7 @@ export async function startScheduler(ctx: Ctx): Promise<Stop> {
   async function fire(due: DueReminder[], now: Date, log: Logger): Promise<void> {
     const missed = due.filter((r) => now.getTime() - r.fireAt.getTime() > config.reminderGraceMs);
     const onTime = due.filter((r) => !missed.includes(r));
-    await publishAll(nats.js, [...onTime.map((r) => firingMessage(r, "reminder.due")), ...missed.map((r) => firingMessage(r, "reminder.missed"))]);
+    await publishBatch(nats.nc, [...onTime.map((r) => firingMessage(r, "reminder.due")), ...missed.map((r) => firingMessage(r, "reminder.missed"))]);
     const publishedAt = new Date();
     await store.write(async (tx) => {
       await markFired(tx, onTime, "fired", publishedAt);
