@@ -2,6 +2,7 @@
 // workers create tasks through it with the same validation and command as the HTTP API.
 // Errors use the NATS micro convention: headers Nats-Service-Error-Code (HTTP-like) and
 // Nats-Service-Error, plus our error body; 4xx means "don't retry", 5xx means "try again".
+import type { KV } from "@nats-io/kv";
 import { Svcm, type Service, type ServiceMsg } from "@nats-io/services";
 import { z } from "zod";
 import { isAppError, STATUS_OF } from "../api/errors.ts";
@@ -59,9 +60,13 @@ function failureOf(err: unknown): ServiceFailure {
 }
 
 /** Same key, same request → the first reply; same key, other request → 422; a concurrent twin → 409. */
-async function withIdempotency(ctx: Ctx, request: z.output<typeof createTaskRequest>, create: () => Promise<CreateTaskReply>): Promise<CreateTaskReply> {
+async function withIdempotency(
+  bucket: () => Promise<KV>,
+  request: z.output<typeof createTaskRequest>,
+  create: () => Promise<CreateTaskReply>,
+): Promise<CreateTaskReply> {
   if (!request.idempotency_key) return create();
-  const kv = await ctx.nats.kvm.open(BUCKETS.idempotency.name);
+  const kv = await bucket();
   const key = recordKey(`svc:${request.user_id}`, request.idempotency_key);
   const print = fingerprint("SERVICE", TASKS_SERVICE.createSubject, Buffer.from(JSON.stringify(request.task)));
   const claim = await claimKey(kv, key, print, { staleAfterMs: 60_000 });
@@ -78,7 +83,7 @@ async function withIdempotency(ctx: Ctx, request: z.output<typeof createTaskRequ
   }
 }
 
-async function handleCreate(ctx: Ctx, msg: ServiceMsg): Promise<CreateTaskReply> {
+async function handleCreate(ctx: Ctx, bucket: () => Promise<KV>, msg: ServiceMsg): Promise<CreateTaskReply> {
   let request: z.output<typeof createTaskRequest>;
   try {
     request = createTaskRequest.parse(msg.json());
@@ -87,7 +92,7 @@ async function handleCreate(ctx: Ctx, msg: ServiceMsg): Promise<CreateTaskReply>
   }
   const user = await ctx.store.read((db) => findUserById(db, request.user_id));
   if (!user) throw new ServiceFailure(404, "NOT_FOUND", "no such user");
-  return withIdempotency(ctx, request, () =>
+  return withIdempotency(bucket, request, () =>
     createTask(
       ctx.store,
       user.id,
@@ -107,11 +112,19 @@ export async function startTasksService(ctx: Ctx): Promise<Stop> {
     description: "Create tasks for trusted workers (same validation as POST /tasks)",
   });
   const log = ctx.log.child({ service: TASKS_SERVICE.name });
+  // Opened on first use and kept: opening asks the server for the bucket's stream info, a round
+  // trip per request otherwise. A failed open is forgotten, so the next request tries again.
+  let opened: Promise<KV> | undefined;
+  const bucket = () =>
+    (opened ??= ctx.nats.kvm.open(BUCKETS.idempotency.name).catch((err: unknown) => {
+      opened = undefined;
+      throw err;
+    }));
   service.addEndpoint("create", {
     subject: TASKS_SERVICE.createSubject,
     handler: (err, msg) => {
       if (err) return void log.error({ err }, "service endpoint failed");
-      handleCreate(ctx, msg).then(
+      handleCreate(ctx, bucket, msg).then(
         (reply) => msg.respond(JSON.stringify(reply)),
         (error: unknown) => {
           const failure = failureOf(error);
