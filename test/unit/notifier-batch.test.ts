@@ -47,3 +47,26 @@ describe("batchPerTurn", () => {
     expect(batches).toEqual([["x", "bad", "y"], ["x"], ["bad"], ["y"]]);
   });
 });
+
+describe("batchPerTurn with spacing", () => {
+  it("starts a quiet batcher's batch at once, and the next one no sooner than the spacing after it", async () => {
+    const started: Array<{ items: string[]; at: number }> = [];
+    const t0 = performance.now();
+    const echo = batchPerTurn(
+      async (items: string[]) => {
+        started.push({ items, at: performance.now() - t0 });
+        return items;
+      },
+      { spacingMs: 50 },
+    );
+    await echo("a");
+    const rest = [echo("b"), echo("c")];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    rest.push(echo("d"));
+    expect(await Promise.all(rest)).toEqual(["b", "c", "d"]);
+    expect(started.map((s) => s.items)).toEqual([["a"], ["b", "c", "d"]]);
+    expect(started[0]!.at).toBeLessThan(20);
+    // Timers may fire a millisecond early.
+    expect(started[1]!.at - started[0]!.at).toBeGreaterThanOrEqual(45);
+  });
+});

@@ -16,9 +16,23 @@ interface Queued<I, O> {
  * Returns a function that queues one item and settles with its result. When a batch of several
  * fails, each item is run again alone, so one bad item (say, a row a constraint refuses) fails
  * only its own caller rather than every handler that happened to share its turn.
+ * With `spacingMs`, a batch starts no sooner than that long after the previous one started:
+ * fewer, larger batches under load, and no wait at all for the first item after a quiet spell.
  */
-export function batchPerTurn<I, O>(run: BatchRun<I, O>): (item: I) => Promise<O> {
+export function batchPerTurn<I, O>(run: BatchRun<I, O>, opts: { spacingMs?: number } = {}): (item: I) => Promise<O> {
+  const spacingMs = opts.spacingMs ?? 0;
   let queued: Array<Queued<I, O>> = [];
+  let lastFlush = -Infinity;
+
+  function schedule(): void {
+    const wait = lastFlush + spacingMs - performance.now();
+    const start = () => {
+      lastFlush = performance.now();
+      void flush();
+    };
+    if (wait > 0) setTimeout(start, wait);
+    else setImmediate(start);
+  }
 
   async function runOne(entry: Queued<I, O>): Promise<void> {
     try {
@@ -45,7 +59,7 @@ export function batchPerTurn<I, O>(run: BatchRun<I, O>): (item: I) => Promise<O>
 
   return (item) =>
     new Promise<O>((resolve, reject) => {
-      if (queued.length === 0) setImmediate(() => void flush());
+      if (queued.length === 0) schedule();
       queued.push({ item, resolve, reject });
     });
 }

@@ -2,15 +2,15 @@
 // publish notification.sent|failed. A claim found already finished is not sent again; one found still
 // pending belonged to an attempt that died mid-send, so it is sent again under the same Message-ID
 // (the only window for a duplicate is between the server accepting it and our commit).
-// Each step is batched across the deliveries that reach it in the same turn (batch.ts): one INSERT
-// for their claims, one transaction for their outcomes, one round of publishes for their events.
+// Deliveries in flight share their database writes (ledger.ts) and their publishes (batch.ts).
 import type { Ctx } from "../../context.ts";
-import { claimNotifications, finishNotifications, type NotificationClaim, type NotificationOutcome, type NotificationRow } from "../../db/notifications.ts";
+import type { NotificationClaim, NotificationOutcome, NotificationRow } from "../../db/notifications.ts";
 import { deletePushSubscriptionById, type PushSubscriptionRow } from "../../db/push-subscriptions.ts";
 import { makeEvent } from "../../streams/envelope.ts";
 import { publishBatch, toMessage } from "../../streams/publish.ts";
 import { batchPerTurn } from "./batch.ts";
 import { DeliveryError, sendEmailWithRetry, type Mailer } from "./email.ts";
+import { makeLedger } from "./ledger.ts";
 import type { PushPayload } from "./message.ts";
 import { sendPushWithRetry, type PushSender } from "./push.ts";
 
@@ -45,11 +45,7 @@ function outcomeMessage(row: NotificationRow) {
 }
 
 export function makeDeliver(ctx: Ctx, channels: Channels): Deliver {
-  const claim = batchPerTurn((claims: NotificationClaim[]) => ctx.store.write((tx) => claimNotifications(tx, claims)));
-  const record = batchPerTurn(async (rows: Array<NotificationRow & NotificationOutcome>) => {
-    await ctx.store.write((tx) => finishNotifications(tx, rows));
-    return rows;
-  });
+  const ledger = makeLedger(ctx.store);
   // The stream drops a repeat (the dedup id names the outcome), so publishing again is always safe.
   const announce = batchPerTurn(async (rows: NotificationRow[]) => {
     await publishBatch(ctx.nats.nc, rows.map(outcomeMessage));
@@ -57,7 +53,7 @@ export function makeDeliver(ctx: Ctx, channels: Channels): Deliver {
   });
 
   return async function deliver(wanted, delivery, signal) {
-    const { row, claimed } = await claim(wanted);
+    const { row, claimed } = await ledger.claim(wanted);
     if (!claimed && row.status !== "pending") {
       await announce(row); // a crash may have come between recording and publishing
       return row;
@@ -75,7 +71,7 @@ export function makeDeliver(ctx: Ctx, channels: Channels): Deliver {
         await ctx.store.write((tx) => deletePushSubscriptionById(tx, delivery.subscription.id));
       }
     }
-    await record(finished);
+    await ledger.record(finished);
     ctx.metrics.notifications.inc({ channel: wanted.channel, status: finished.status });
     await announce(finished);
     return finished;
