@@ -80,20 +80,24 @@ export async function retryDelivery(attempt: (n: number) => Promise<void>, opts:
  */
 export async function withDeadline<T>(run: (signal: AbortSignal) => Promise<T>, opts: { timeoutMs: number; signal?: AbortSignal; onTimeout(): DeliveryError }): Promise<T> {
   throwIfAborted(opts.signal);
-  const deadline = new AbortController();
-  const combined = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+  // One controller per attempt, aborted by the deadline or by the caller's signal. Not
+  // AbortSignal.any: it ties a dependent signal to the caller's, which lives as long as the worker.
+  const attempt = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stopped = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const err = opts.onTimeout();
-      deadline.abort(err);
+      attempt.abort(err);
       reject(err);
     }, opts.timeoutMs);
-    onAbort = () => reject(opts.signal!.reason);
+    onAbort = () => {
+      attempt.abort(opts.signal!.reason);
+      reject(opts.signal!.reason);
+    };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
   });
-  const running = new Promise<T>((resolve) => resolve(run(combined)));
+  const running = new Promise<T>((resolve) => resolve(run(attempt.signal)));
   // The loser of the race may still reject later; that must not surface as unhandled.
   running.catch(() => undefined);
   stopped.catch(() => undefined);
