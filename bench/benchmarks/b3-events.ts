@@ -1,7 +1,8 @@
 // B3: events/s from the outbox through JetStream into the audit log, and completions/s through the
 // recurring worker (completion event → next occurrence committed through the api role's tasks service), against raw JetStream publish
 // + consume/ack of same-size messages. The outbox is filled before taskjet starts; the clock runs
-// from the "taskjet started" log line to the last row's own timestamp (stored_at / created_at).
+// from the "relay started" log line (its first pass begins there; the other roles are already
+// consuming) to the last row's own timestamp (stored_at / created_at).
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { BenchContext } from "../context.ts";
@@ -20,7 +21,7 @@ async function pipelineRate(bench: BenchContext, seeded: SeededOutbox, roles: st
   const taskjet = await startTaskjet({ roles, dataDir, cpuProfileDir: bench.cpuProfileDir(`b3-${roles.join("-")}`) });
   const db = new Database(path.join(dataDir, "taskjet.db"), { readonly: true });
   try {
-    const startedAt = await taskjet.startedAt();
+    const startedAt = await taskjet.relayStartedAt();
     const poll = db.prepare(query);
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     for (;;) {

@@ -33,6 +33,8 @@ export interface Taskjet {
   readyMs: number;
   /** Epoch ms of the "taskjet started" log line (every role running). */
   startedAt(): Promise<number>;
+  /** Epoch ms of the "relay started" log line: the relay's first pass begins there. */
+  relayStartedAt(): Promise<number>;
   /** Roles taskjet said it does not have in this build ("roles not available"), once started. */
   missingRoles(): Promise<string[]>;
   /** taskjet's pid and its embedded nats-server's. */
@@ -64,13 +66,18 @@ export async function startTaskjet(opts: TaskjetOptions = {}): Promise<Taskjet> 
     stdio: ["ignore", "pipe", "pipe"],
   });
   const proc = track(child);
-  // The "taskjet started" line: every role runs from then on (B3 times its pipeline from there).
+  // The "taskjet started" line: every role runs from then on. The relay's "relay started" line comes
+  // earlier: its first pass begins there (B3 times its pipeline from it).
   let missing: string[] = [];
+  let relayStarted: number | undefined;
   const startedAt = new Promise<number>((resolve, reject) => {
     const onLine = (chunk: Buffer) => {
-      const unavailable = /"roles":\[([^\]]*)\],"msg":"roles not available/.exec(chunk.toString());
+      const text = chunk.toString();
+      const unavailable = /"roles":\[([^\]]*)\],"msg":"roles not available/.exec(text);
       if (unavailable) missing = JSON.parse(`[${unavailable[1]}]`) as string[];
-      const match = /"time":"([^"]+)"[^\n]*"msg":"taskjet started"/.exec(chunk.toString());
+      const relay = /"time":"([^"]+)"[^\n]*"msg":"relay started"/.exec(text);
+      if (relay) relayStarted ??= Date.parse(relay[1]!);
+      const match = /"time":"([^"]+)"[^\n]*"msg":"taskjet started"/.exec(text);
       if (match) {
         child.stdout!.off("data", onLine);
         resolve(Date.parse(match[1]!));
@@ -103,6 +110,7 @@ export async function startTaskjet(opts: TaskjetOptions = {}): Promise<Taskjet> 
     pid: child.pid!,
     readyMs,
     startedAt: () => startedAt,
+    relayStartedAt: () => startedAt.then(() => relayStarted ?? Promise.reject(new Error("taskjet runs no relay"))),
     missingRoles: () => startedAt.then(() => missing),
     pids: () => [child.pid!, natsPid()],
     rss: () => ({ taskjet: rssMb(child.pid!), nats: rssMb(natsPid()) }),
