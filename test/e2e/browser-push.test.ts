@@ -10,7 +10,7 @@ import type { AgentOptions } from "node:https";
 import path from "node:path";
 import type { Browser, BrowserContext, CDPSession, Page, Worker } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiAs, launchChromium, newAppContext, pageErrors, screenshot, signUp, startTaskjet, type RunningTaskjet } from "../helpers/browser.ts";
+import { apiAs, newAppContext, pageErrors, screenshot, signUp, startTaskjetAndChromium, type RunningTaskjet } from "../helpers/browser.ts";
 import { tempDir } from "../helpers/context.ts";
 import { startPushEndpoint, type PushEndpoint, type TestSubscription } from "../helpers/push-endpoint.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -35,7 +35,7 @@ beforeAll(async () => {
   caDir = tempDir("taskjet-push-ca-");
   const caFile = path.join(caDir, "ca.pem");
   writeFileSync(caFile, String((endpoint.agent.options as AgentOptions).ca));
-  [taskjet, browser] = await Promise.all([startTaskjet({ NODE_EXTRA_CA_CERTS: caFile }), launchChromium()]);
+  [taskjet, browser] = await startTaskjetAndChromium({ NODE_EXTRA_CA_CERTS: caFile });
 
   subscription = endpoint.subscription();
   context = await newAppContext(browser);

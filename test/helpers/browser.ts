@@ -172,11 +172,23 @@ export interface BrowserSuite {
   contexts: BrowserContext[];
 }
 
+/**
+ * Starts taskjet and Chromium side by side. When one fails to start, the other is stopped before
+ * the error is thrown: the caller never got it, so its afterAll could not stop it.
+ */
+export async function startTaskjetAndChromium(env: Record<string, string> = {}): Promise<[RunningTaskjet, Browser]> {
+  const [taskjet, browser] = await Promise.allSettled([startTaskjet(env), launchChromium()]);
+  if (taskjet.status === "fulfilled" && browser.status === "fulfilled") return [taskjet.value, browser.value];
+  if (taskjet.status === "fulfilled") await taskjet.value.stop();
+  if (browser.status === "fulfilled") await browser.value.close();
+  throw taskjet.status === "rejected" ? taskjet.reason : (browser as PromiseRejectedResult).reason;
+}
+
 /** Starts taskjet and Chromium before the file's tests and closes them (and `contexts`) after. */
 export function useBrowserSuite(): BrowserSuite {
   const suite = { contexts: [] } as unknown as BrowserSuite;
   beforeAll(async () => {
-    [suite.taskjet, suite.browser] = await Promise.all([startTaskjet(), launchChromium()]);
+    [suite.taskjet, suite.browser] = await startTaskjetAndChromium();
   });
   afterAll(async () => {
     for (const context of suite.contexts) await context.close();
