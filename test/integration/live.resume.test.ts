@@ -68,7 +68,11 @@ describe.each([
     writing = false;
     await Promise.all(writers);
 
-    const expected = await seqsAfter(user, seen!.seq);
+    // A 201 means committed; the relay puts the event in the stream a moment later.
+    const expected = await waitFor(
+      () => seqsAfter(user, seen!.seq),
+      (seqs) => seqs.length >= 20 + liveWrites,
+    );
     expect(expected.length).toBe(20 + liveWrites);
     const events = await second.waitForEvents(expected.length);
     await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate would arrive by now
