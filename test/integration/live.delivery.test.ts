@@ -6,6 +6,7 @@ import { signUp, type SignedUp } from "../helpers/auth.ts";
 import { openSse, openWs, startLiveServer, type LiveClient, type LiveServer } from "../helpers/live-clients.ts";
 import { startNatsServer, type NatsServer } from "../helpers/nats-server.ts";
 import { storedEvents } from "../helpers/stream.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /** Far above the 100 ms goal (bench B4 measures that); far below what a broken delivery path gives. */
 const LATENCY_GUARD_MS = 250;
@@ -71,7 +72,13 @@ it("two users with two clients each get exactly their own events, in stream orde
   const latencies: number[] = [];
   const afterResponse: number[] = [];
   for (const [index, user] of users.entries()) {
-    const stored = (await storedEvents(a.t.ctx, "TASKS", `task.*.${user.userId}`)).slice(10);
+    // A 201 means committed; the relay puts the event in the stream a moment later.
+    const stored = (
+      await waitFor(
+        () => storedEvents(a.t.ctx, "TASKS", `task.*.${user.userId}`),
+        (events) => events.length >= 10 + WRITES / 2,
+      )
+    ).slice(10);
     expect(stored).toHaveLength(WRITES / 2);
     for (const client of byUser[index]!) {
       const events = await client.waitForEvents(WRITES / 2);
