@@ -95,8 +95,9 @@ it("two users with two clients each get exactly their own events, in stream orde
   const summary = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, max ${Math.max(...values).toFixed(1)} ms`;
   console.info(`live sync, ${latencies.length} deliveries: from write request ${summary(latencies)}; from write response ${summary(afterResponse)}`);
   // The ≤ 100 ms goal is measured on a quiet machine in bench/ (B4); here a guard against a broken
-  // path (polling, a consumer per poll) that stays green on a busy CI machine.
-  expect(p99).toBeLessThanOrEqual(LATENCY_GUARD_MS);
+  // path (the relay's 1 s poll instead of its kick, a consumer per poll), which would move the
+  // median, while one stall of a busy CI machine only moves the tail.
+  expect(percentile(latencies, 50), `p99 ${p99.toFixed(1)} ms`).toBeLessThanOrEqual(LATENCY_GUARD_MS);
   const metrics = await (await fetch(`${a.baseUrl}/metrics`)).text();
   expect(metrics).toMatch(/^live_connections\{transport="sse"\} 2$/m);
   expect(metrics).toMatch(/^live_connections\{transport="ws"\} 2$/m);
