@@ -154,6 +154,24 @@ await describeEachDialect("tasks API", (dialect) => {
     }
   });
 
+  it("pages by relevance show every match once, equally relevant tasks in creation order", async () => {
+    ({ accessToken: token } = await signUp(t));
+    const created: string[] = [];
+    // Same word, same length: every task ties on relevance, so only the id orders them.
+    for (let i = 0; i < 20; i++) created.push((await create({ title: `chore ${i}` })).id);
+    const best = (await create({ title: "chore chore" })).id;
+    for (const order of ["desc", "asc"]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page = await list(`q=chore&order=${order}&limit=6${cursor ? `&cursor=${cursor}` : ""}`);
+        seen.push(...page.items.map((task) => task.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen, order).toEqual(order === "desc" ? [best, ...created] : [...created, best]);
+    }
+  });
+
   it("writes exactly one event of the right type on task.<event>.<user_id> for each change", async () => {
     const { accessToken, userId: owner } = await signUp(t);
     token = accessToken;
