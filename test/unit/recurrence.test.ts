@@ -1,7 +1,11 @@
 // Recurrence rules as a table: the input, the task's due time and zone, and the occurrences that must follow.
+import fc from "fast-check";
+import rrulePkg from "rrule";
 import { describe, expect, it } from "vitest";
 import { nextOccurrence, occurrencesAfter, recurrenceInput, ruleText, toRrule } from "../../src/domain/recurrence.ts";
-import { fromWallClock, toWallClock } from "../../src/domain/zoned-time.ts";
+import { fromWallClock, toWallClock, UTC_ZONES } from "../../src/domain/zoned-time.ts";
+
+const { RRule } = rrulePkg;
 
 /** The stored rule for an input anchored at `due` in `zone`. */
 function rule(input: unknown, due: string, zone: string): string {
@@ -49,6 +53,38 @@ describe("recurrence: next occurrences", () => {
     expect(nextOccurrence(text, "UTC", new Date("2026-01-05T18:30:00Z"), new Date("2026-01-05T18:30:00Z"))?.toISOString()).toBe("2026-01-06T18:30:00.000Z");
   });
 
+  it("finds the next occurrence of an hourly rule started decades ago without walking every hour", () => {
+    const text = rule({ rrule: "FREQ=HOURLY;INTERVAL=7;BYMINUTE=15" }, "1990-01-01T00:00:00Z", "Europe/Berlin");
+    const started = performance.now();
+    const next = nextOccurrence(text, "Europe/Berlin", new Date("2026-11-22T12:00:00Z"));
+    expect(performance.now() - started).toBeLessThan(1_000); // walking 36 years of hours took seconds; a few periods take microseconds
+    // 01:15 wall-clock plus a multiple of 7 h: 113 347 periods on is 18:15 CET.
+    expect(next?.toISOString()).toBe("2026-11-22T17:15:00.000Z");
+  });
+
+  it("skips ahead to the same occurrences the rule gives from its start (hourly, daily, weekly, any interval and BY parts)", () => {
+    const rules = fc.record({
+      freq: fc.constantFrom("HOURLY", "DAILY", "WEEKLY"),
+      interval: fc.integer({ min: 1, max: 9 }),
+      // (an hourly rule with an INTERVAL and BYHOUR may never match: such rules are refused, see the inputs)
+      byHour: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: 23 }), { minLength: 1, maxLength: 4 }), { nil: undefined }),
+      byDay: fc.option(fc.uniqueArray(fc.constantFrom("MO", "TU", "WE", "TH", "FR", "SA", "SU"), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+    });
+    const start = Date.parse("2024-01-01T00:00:00Z");
+    fc.assert(
+      fc.property(rules, fc.integer({ min: 0, max: 365 * 86_400 }), fc.integer({ min: 0, max: 30 * 86_400 }), (r, anchorS, laterS) => {
+        const byHour = r.byHour && !(r.freq === "HOURLY" && r.interval > 1) ? [`BYHOUR=${r.byHour.join(",")}`] : [];
+        const rrule = [`FREQ=${r.freq}`, `INTERVAL=${r.interval}`, ...byHour, ...(r.byDay ? [`BYDAY=${r.byDay.join(",")}`] : [])].join(";");
+        const anchor = new Date(start + anchorS * 1000);
+        const after = new Date(anchor.getTime() + laterS * 1000);
+        // UTC: wall clock = instant.
+        const fromStart = new RRule({ ...RRule.parseString(rrule), dtstart: anchor }).after(after, false);
+        expect(nextOccurrence(ruleText(rrule, anchor, "UTC"), "UTC", after)?.toISOString()).toBe(fromStart?.toISOString());
+      }),
+      { numRuns: 120 },
+    );
+  });
+
   it("counts COUNT from the series anchor, not from each occurrence", () => {
     const text = rule({ pattern: "daily", count: 3 }, "2026-01-05T09:00:00Z", "UTC");
     expect(nextOccurrence(text, "UTC", new Date("2026-01-07T09:00:00Z"))).toBeNull();
@@ -63,6 +99,11 @@ describe("recurrence: inputs", () => {
     [{ pattern: "monthly", day_of_month: 0 }, "day_of_month"],
     [{ pattern: "weekly", count: 2, until: "2026-05-01T00:00:00Z" }, "count"],
     [{ pattern: "monthly", days_of_week: ["mon"] }, "days_of_week"],
+    [{ rrule: "FREQ=MINUTELY;INTERVAL=30" }, "at most hourly"],
+    [{ rrule: "FREQ=SECONDLY" }, "at most hourly"],
+    [{ rrule: "FREQ=DAILY;COUNT=10001" }, "COUNT is at most 10000"],
+    [{ rrule: "FREQ=HOURLY;INTERVAL=9;BYHOUR=5" }, "BYHOUR needs one hour of each step"], // from 09:00: 09, 18, 03, 12, … never 05
+    [{ rrule: "FREQ=HOURLY;INTERVAL=2;BYHOUR=8,10" }, "BYHOUR needs one hour of each step"],
   ])("rejects %o naming %s", (input, field) => {
     const result = recurrenceInput.safeParse(input);
     expect(result.success).toBe(false);
@@ -85,5 +126,18 @@ describe("zoned time", () => {
   ])("wall clock %s in %s is %s", (wall, zone, instant) => {
     expect(fromWallClock(new Date(wall), zone).toISOString()).toBe(instant);
     if (wall !== "2026-03-08T02:30:00Z") expect(toWallClock(new Date(instant), zone).toISOString()).toBe(new Date(wall).toISOString());
+  });
+
+  it("maps instants one to one in UTC and every alias it reads without Intl, as Intl would", () => {
+    const instants = fc.date({ min: new Date("1850-01-01T00:00:00Z"), max: new Date("2200-01-01T00:00:00Z"), noInvalidDate: true });
+    fc.assert(
+      fc.property(fc.constantFrom(...UTC_ZONES), instants, (zone, instant) => {
+        const f = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" }).formatToParts(instant).map((p) => [p.type, Number(p.value)]));
+        const intlWall = Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!, f.second!) + instant.getUTCMilliseconds();
+        expect(intlWall).toBe(instant.getTime());
+        expect(toWallClock(instant, zone).getTime()).toBe(instant.getTime());
+        expect(fromWallClock(instant, zone).getTime()).toBe(instant.getTime());
+      }),
+    );
   });
 });
