@@ -1,7 +1,10 @@
 // The recurring role: on `task.completed` of a recurring task, creates its next occurrence through
-// the `tasks` service. Exactly once per completion, by three keys: the `recurring` KV entry names the
-// occurrence a completed task already produced; the service's idempotency key replays a repeated
-// request; the database's unique (series_id, due_at) stops two racing workers.
+// the `tasks` service. Exactly once per completion: the next due time is a function of the
+// completion event alone (never of when it is handled), so the database's unique
+// (series_id, due_at) makes one occurrence however often, however late, and by however many workers
+// the completion is handled; the service answers a repeat with the occurrence already made. The
+// `recurring` KV entry, which names the occurrence a completion produced, also skips a completion
+// handled before — even if its occurrence has been deleted since.
 import type { KV } from "@nats-io/kv";
 import type { Ctx } from "../context.ts";
 import { nextDueAfterCompletion } from "../domain/next-occurrence.ts";
@@ -61,9 +64,10 @@ async function requestNextOccurrence(ctx: Ctx, request: CreateTaskRequest): Prom
   return reply.json<CreateTaskReply>();
 }
 
-async function alreadyGenerated(kv: KV, seriesId: string, completedTaskId: string): Promise<boolean> {
+/** The series' progress as last recorded, if any. */
+async function seriesProgress(kv: KV, seriesId: string): Promise<SeriesProgress | null> {
   const entry = await kv.get(seriesId);
-  return entry?.operation === "PUT" && entry.json<SeriesProgress>().completed_task_id === completedTaskId;
+  return entry?.operation === "PUT" ? entry.json<SeriesProgress>() : null;
 }
 
 export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => new Date()): Worker<typeof taskCompletedEvent> {
@@ -75,11 +79,13 @@ export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => ne
     async handle(event, job: Job) {
       const task = event.data;
       if (!task.recurrence || !task.series_id) return;
-      if (await alreadyGenerated(kv, task.series_id, task.id)) {
+      const recorded = await seriesProgress(kv, task.series_id);
+      if (recorded?.completed_task_id === task.id) {
         job.log.info({ task: task.id }, "next occurrence already generated for this completion");
         return;
       }
-      const dueAt = nextDueAfterCompletion(task, now());
+      // "Now" is when the task was completed: a redelivery a day later computes the same due time.
+      const dueAt = nextDueAfterCompletion(task, new Date(task.completed_at ?? event.timestamp));
       if (!dueAt) {
         job.log.info({ series: task.series_id }, "series ended (COUNT/UNTIL)");
         return;
@@ -89,13 +95,15 @@ export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => ne
         series_id: task.series_id,
         series_start: task.recurrence.dtstart ?? undefined,
         task: nextTaskFields(task, dueAt),
-        idempotency_key: `next-of:${task.id}`,
         correlation_id: event.event_id,
         traceparent: job.traceparent,
         source: "recurring",
       });
-      const progress: SeriesProgress = { completed_task_id: task.id, next_task_id: reply.task.id, next_due_at: reply.task.due_at!, generated_at: now().toISOString() };
-      await kv.put(task.series_id, JSON.stringify(progress));
+      // A late repeat of an older completion finds its occurrence made: the record stays on the newest.
+      if (reply.created || !recorded) {
+        const progress: SeriesProgress = { completed_task_id: task.id, next_task_id: reply.task.id, next_due_at: reply.task.due_at!, generated_at: now().toISOString() };
+        await kv.put(task.series_id, JSON.stringify(progress));
+      }
       job.log.info({ series: task.series_id, next: reply.task.id, due: reply.task.due_at, created: reply.created }, "next occurrence");
     },
   };

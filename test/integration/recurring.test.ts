@@ -6,7 +6,8 @@ import type { TaskView } from "../../src/domain/task.ts";
 import { BUCKETS } from "../../src/streams/buckets.ts";
 import { DLQ_HEADERS } from "../../src/streams/dlq.ts";
 import { startTasksService } from "../../src/tasks/service.ts";
-import { startRecurring, type SeriesProgress } from "../../src/workers/recurring.ts";
+import { startWorker } from "../../src/streams/consume.ts";
+import { makeRecurringWorker, startRecurring, type SeriesProgress } from "../../src/workers/recurring.ts";
 import { startRelay } from "../../src/workers/relay.ts";
 import type { Stop } from "../../src/workers/role.ts";
 import { openTestApp, type TestApp } from "../helpers/app.ts";
@@ -160,6 +161,30 @@ describe("recurring worker without a tasks service", () => {
     const letter = dead.find((d) => d.event.data.id === task.id)!;
     expect(letter.headers[DLQ_HEADERS.reason]).toMatch(/tasks service unavailable/);
     expect(letter.headers[DLQ_HEADERS.deliveries]).toBe("4");
+  });
+});
+
+describe("recurring worker handling a completion late", () => {
+  it("makes the occurrence the completion's time implies, not the handling's: a redelivery days later makes the same", async () => {
+    await stopRecurring?.();
+    stopService ??= await startTasksService(t.ctx);
+    const kv = await t.ctx.nats.kvm.open(BUCKETS.recurring.name);
+    const threeDaysLate = () => new Date(Date.now() + 3 * 86_400_000);
+    const late = await startWorker({ js: t.ctx.nats.js, log: t.ctx.log, metrics: t.ctx.metrics }, makeRecurringWorker(t.ctx, kv, threeDaysLate));
+    try {
+      const u = await user();
+      // Overdue daily at 08:00: the next one is the first 08:00 after the completion (the backlog is skipped).
+      const task = await u.create({ title: "Late", due_at: "2020-01-01T08:00:00Z", recurrence: { pattern: "daily" } });
+      const completed = await u.complete(task.id);
+      const [, next] = await waitFor(() => u.series(task.id), (items) => items.length === 2);
+      const expected = new Date(completed.completed_at!);
+      expected.setUTCHours(8, 0, 0, 0);
+      if (expected.getTime() <= Date.parse(completed.completed_at!)) expected.setUTCDate(expected.getUTCDate() + 1);
+      expect(next!.due_at).toBe(expected.toISOString());
+    } finally {
+      await late.stop();
+      stopRecurring = undefined;
+    }
   });
 });
 
