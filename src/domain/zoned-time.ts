@@ -39,21 +39,43 @@ export const UTC_ZONES: ReadonlySet<string> = new Set(["UTC", "Etc/UTC", "Etc/UC
 /** The fields formatToParts fills, by part type. */
 type WallFields = Partial<Record<Intl.DateTimeFormatPartTypes, number>>;
 
+/** The zone's offset (wall clock − instant, in ms) at `instantMs`, as Intl reads it. */
+function intlOffset(instantMs: number, timeZone: string): number {
+  const f: WallFields = {};
+  for (const part of formatter(timeZone).formatToParts(instantMs)) if (part.type !== "literal") f[part.type] = Number(part.value);
+  const wallSeconds = Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!, f.second!);
+  return wallSeconds - (instantMs - (((instantMs % 1000) + 1000) % 1000));
+}
+
+const HOUR_MS = 3_600_000;
+const MAX_CACHED_HOURS = 4_096;
+/**
+ * Offsets by zone and UTC hour, kept only for hours whose first and last millisecond have the same
+ * offset (no zone changes its offset twice within an hour): formatToParts costs microseconds, and
+ * one next occurrence asks for a dozen offsets, mostly of the same few hours.
+ */
+const hourOffsets = new Map<string, Map<number, number>>();
+
+function offsetAt(instantMs: number, timeZone: string): number {
+  if (UTC_ZONES.has(timeZone)) return 0;
+  let hours = hourOffsets.get(timeZone);
+  if (!hours) hourOffsets.set(timeZone, (hours = new Map()));
+  const hour = Math.floor(instantMs / HOUR_MS);
+  const cached = hours.get(hour);
+  if (cached !== undefined) return cached;
+  const first = intlOffset(hour * HOUR_MS, timeZone);
+  if (first !== intlOffset(hour * HOUR_MS + HOUR_MS - 1, timeZone)) return intlOffset(instantMs, timeZone); // a transition inside
+  if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+  hours.set(hour, first);
+  return first;
+}
+
 /**
  * The wall-clock reading of `instant` in `timeZone`, as a Date whose UTC fields hold it
  * ("floating" time — the form the rrule library computes in).
  */
 export function toWallClock(instant: Date, timeZone: string): Date {
-  if (UTC_ZONES.has(timeZone)) return new Date(instant.getTime());
-  const f: WallFields = {};
-  for (const part of formatter(timeZone).formatToParts(instant)) if (part.type !== "literal") f[part.type] = Number(part.value);
-  const wall = Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!, f.second!);
-  return new Date(wall + instant.getUTCMilliseconds());
-}
-
-function offsetAt(instantMs: number, timeZone: string): number {
-  const instant = new Date(instantMs);
-  return toWallClock(instant, timeZone).getTime() - instantMs;
+  return new Date(instant.getTime() + offsetAt(instant.getTime(), timeZone));
 }
 
 /**
