@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import type { BenchContext } from "../context.ts";
 import { runScript } from "../processes/child.ts";
 import { startBareNats } from "../processes/nats-server.ts";
+import { cpuMs } from "../processes/rss.ts";
 import { startTaskjet } from "../processes/taskjet.ts";
 import type { BenchmarkResult } from "../report.ts";
 import { copyDataDir, seedOutbox, type SeededOutbox } from "../seed/outbox.ts";
@@ -15,18 +16,30 @@ import { median, round } from "../stats.ts";
 
 const DRAIN_TIMEOUT_MS = 180_000;
 
-/** Runs taskjet with `roles` on a copy of `seeded` until `done(count)`; returns items/s. */
-async function pipelineRate(bench: BenchContext, seeded: SeededOutbox, roles: string[], query: string, target: number, items: number): Promise<number> {
+/** Items per second through a pipeline, and the CPU each item cost taskjet's node process and its nats-server. */
+interface PipelineRun {
+  rate: number;
+  nodeCpuMs: number;
+  natsCpuMs: number;
+}
+
+/** Runs taskjet with `roles` on a copy of `seeded` until `query` counts `target` rows. */
+async function pipelineRate(bench: BenchContext, seeded: SeededOutbox, roles: string[], query: string, target: number, items: number): Promise<PipelineRun> {
   const dataDir = copyDataDir(seeded);
   const taskjet = await startTaskjet({ roles, dataDir, cpuProfileDir: bench.cpuProfileDir(`b3-${roles.join("-")}`) });
   const db = new Database(path.join(dataDir, "taskjet.db"), { readonly: true });
   try {
     const startedAt = await taskjet.relayStartedAt();
+    const [node, nats] = taskjet.pids() as [number, number];
+    const cpuAtStart = [cpuMs(node), cpuMs(nats)];
     const poll = db.prepare(query);
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     for (;;) {
       const { n, last } = poll.get() as { n: number; last: number | null };
-      if (n >= target && last !== null) return round(items / ((last - startedAt) / 1000));
+      if (n >= target && last !== null) {
+        const perItem = (pid: number, start: number) => round((cpuMs(pid) - start) / items, 3);
+        return { rate: round(items / ((last - startedAt) / 1000)), nodeCpuMs: perItem(node, cpuAtStart[0]!), natsCpuMs: perItem(nats, cpuAtStart[1]!) };
+      }
       if (Date.now() > deadline) throw new Error(`${roles.join(",")}: ${n} of ${target} rows after ${DRAIN_TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -43,8 +56,8 @@ export async function eventsThroughput(bench: BenchContext): Promise<BenchmarkRe
   const recurring = await seedOutbox(completions, true);
   bench.log(`    seeded ${audited.events} + ${recurring.events} outbox events in ${round(audited.seedS + recurring.seedS)} s (mean payload ${audited.meanPayloadBytes} B)`);
   const nats = await startBareNats();
-  const auditRuns: number[] = [];
-  const recurringRuns: number[] = [];
+  const auditRuns: PipelineRun[] = [];
+  const recurringRuns: PipelineRun[] = [];
   const baselineRuns: number[] = [];
   try {
     for (let run = 0; run < profile.eventRuns; run++) {
@@ -56,13 +69,18 @@ export async function eventsThroughput(bench: BenchContext): Promise<BenchmarkRe
       const { eventsPerS } = await proc.message<{ eventsPerS: number }>(DRAIN_TIMEOUT_MS);
       await proc.exited;
       baselineRuns.push(round(eventsPerS));
-      bench.log(`    run ${run + 1}/${profile.eventRuns}: audit ${audit} events/s, recurring ${rec} completions/s, raw JetStream ${round(eventsPerS)} msgs/s`);
+      bench.log(
+        `    run ${run + 1}/${profile.eventRuns}: audit ${audit.rate} events/s (CPU ms/event ${audit.nodeCpuMs} node + ${audit.natsCpuMs} nats), ` +
+          `recurring ${rec.rate} completions/s (CPU ms/completion ${rec.nodeCpuMs} node + ${rec.natsCpuMs} nats), raw JetStream ${round(eventsPerS)} msgs/s`,
+      );
     }
   } finally {
     await nats.process.stop();
   }
-  const audit = median(auditRuns);
-  const rec = median(recurringRuns);
+  const audit = median(auditRuns.map((r) => r.rate));
+  const rec = median(recurringRuns.map((r) => r.rate));
+  const cpuNote = (runs: PipelineRun[], unit: string) =>
+    `CPU per ${unit}: ${median(runs.map((r) => r.nodeCpuMs))} ms taskjet + ${median(runs.map((r) => r.natsCpuMs))} ms its nats-server (medians)`;
   const base = median(baselineRuns);
   const auditRatio = round(audit / base, 2);
   const recRatio = round(rec / base, 2);
@@ -78,6 +96,7 @@ export async function eventsThroughput(bench: BenchContext): Promise<BenchmarkRe
         ratio: auditRatio,
         goal: "ratio ≥ 0.5",
         status: auditRatio >= 0.5 ? "PASS" : "MISS",
+        note: cpuNote(auditRuns, "event"),
       },
       {
         id: "B3 recurring",
@@ -89,7 +108,7 @@ export async function eventsThroughput(bench: BenchContext): Promise<BenchmarkRe
         ratio: recRatio,
         goal: "ratio ≥ 0.5",
         status: recRatio >= 0.5 ? "PASS" : "MISS",
-        note: "each completion is 3 events through the relay (created, completed, next created) and one new task + outbox row committed",
+        note: `each completion is 3 events through the relay (created, completed, next created), a consume/ack, a request/reply to the tasks service, a KV read and write, and one new task + outbox row committed; ${cpuNote(recurringRuns, "completion")}`,
       },
     ],
     details: { events: audited.events, completions, payloadBytes: audited.meanPayloadBytes, seedS: round(audited.seedS + recurring.seedS, 2), auditRuns, recurringRuns, baselineRuns },
