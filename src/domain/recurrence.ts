@@ -35,7 +35,10 @@ export const rawRecurrence = z.object({
     .refine(isParsableRule, "not a valid RFC 5545 RRULE (e.g. FREQ=WEEKLY;BYDAY=MO,WE)")
     .refine(isAtMostHourly, "a task repeats at most hourly (FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY)")
     .refine(hasBoundedCount, "COUNT is at most 10000")
-    .refine(reachesItsHours, "FREQ=HOURLY with INTERVAL reaches only some hours: BYHOUR needs one hour of each step (e.g. INTERVAL=2 needs an even and an odd hour)"),
+    .superRefine((text, ctx) => {
+      const reason = neverMatches(text);
+      if (reason) ctx.addIssue({ code: "custom", message: `this rule never matches: ${reason}` });
+    }),
   repeat_from: z.enum(REPEAT_FROM).default("due"),
 });
 
@@ -78,17 +81,36 @@ function isAtMostHourly(text: string): boolean {
 }
 
 /**
- * An hourly rule steps INTERVAL hours from its start hour, so it only ever reaches the hours of one
- * residue class mod gcd(INTERVAL, 24): BYHOUR needs one of every class, or a start in the wrong
- * class loops rrule forever (FREQ=HOURLY;INTERVAL=9;BYHOUR=5 from 09:00 reaches 09, 18, 03, …).
+ * Why a rule can never match, if it can't — rrule would walk to the year 9999 looking (or loop
+ * forever: an hourly rule's BYHOUR), on the event loop, at every next occurrence. A rule steps
+ * INTERVAL units from its start, so it reaches only one residue class of hours mod
+ * gcd(INTERVAL, 24), or of weekdays mod gcd(INTERVAL, 7): its BY list needs one of every class,
+ * whatever the start. And BYMONTHDAY must exist in some month of BYMONTH.
  */
-function reachesItsHours(text: string): boolean {
+function neverMatches(text: string): string | null {
   const options = parsedRule(text);
-  if (options?.freq !== RRule.HOURLY || !options.byhour) return true;
-  const hours = [options.byhour].flat();
-  const step = gcd(options.interval ?? 1, 24);
-  return Array.from({ length: step }, (_, residue) => hours.some((h) => h % step === residue)).every(Boolean);
+  if (!options) return null;
+  const coversEveryStep = (values: number[], cycle: number) => {
+    const step = gcd(options.interval ?? 1, cycle);
+    return Array.from({ length: step }, (_, residue) => values.some((v) => v % step === residue)).every(Boolean);
+  };
+  if (options.freq === RRule.HOURLY && options.byhour && !coversEveryStep([options.byhour].flat(), 24)) {
+    return "FREQ=HOURLY with this INTERVAL reaches only some hours: BYHOUR needs one hour of each step (INTERVAL=2 needs an even and an odd hour)";
+  }
+  const weekdays = options.byweekday ? [options.byweekday].flat().map((d) => (typeof d === "number" ? d : typeof d === "string" ? WEEKDAYS.indexOf(d) : d.weekday)) : null;
+  if (options.freq === RRule.DAILY && weekdays && !coversEveryStep(weekdays, 7)) {
+    return "FREQ=DAILY with an INTERVAL of whole weeks stays on one weekday: use FREQ=WEEKLY with BYDAY";
+  }
+  const monthDays = options.bymonthday === undefined || options.bymonthday === null ? [] : [options.bymonthday].flat();
+  const months = options.bymonth ? [options.bymonth].flat() : [];
+  if (months.length > 0 && monthDays.length > 0 && monthDays.every((d) => months.every((m) => d > DAYS_IN_MONTH[m - 1]!))) {
+    return "no month in BYMONTH has a day in BYMONTHDAY";
+  }
+  return null;
 }
+
+/** The most days each month can have (February in a leap year). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
