@@ -32,12 +32,9 @@ export const rawRecurrence = z.object({
     .max(500)
     .transform((text) => text.trim().replace(/^RRULE:/i, ""))
     .refine((text) => !FORBIDDEN_PARTS.test(text), "give only the RRULE part (FREQ=…); the start is the task's due_at")
-    .refine(isParsableRule, "not a valid RFC 5545 RRULE (e.g. FREQ=WEEKLY;BYDAY=MO,WE)")
-    .refine(isAtMostHourly, "a task repeats at most hourly (FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY)")
-    .refine(hasBoundedCount, "COUNT is at most 10000")
     .superRefine((text, ctx) => {
-      const reason = neverMatches(text);
-      if (reason) ctx.addIssue({ code: "custom", message: `this rule never matches: ${reason}` });
+      const problem = ruleProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     }),
   repeat_from: z.enum(REPEAT_FROM).default("due"),
 });
@@ -62,63 +59,92 @@ export const structuredRecurrence = z
 export const recurrenceInput = z.union([rawRecurrence, structuredRecurrence]);
 export type RecurrenceInput = z.input<typeof recurrenceInput>;
 
+/** The rule's options, as the stored (upper-cased) rule will read; null when rrule cannot parse it. */
 function parsedRule(text: string): Partial<rrulePkg.Options> | null {
   try {
-    return RRule.parseString(text);
+    return RRule.parseString(text.toUpperCase());
   } catch {
     return null;
   }
 }
 
-function isParsableRule(text: string): boolean {
-  return parsedRule(text)?.freq !== undefined && !/[\n\r]/.test(text);
+/** The values of a BY part, as a list (rrule gives one value bare). */
+function byValues<T>(value: T | T[] | null | undefined): T[] {
+  return value === undefined || value === null ? [] : [value].flat() as T[];
 }
 
-/** Finer rules are not reminders' business, and every occurrence of them would be a task. */
-function isAtMostHourly(text: string): boolean {
-  const freq = parsedRule(text)?.freq;
-  return freq !== RRule.MINUTELY && freq !== RRule.SECONDLY;
-}
-
-/**
- * Why a rule can never match, if it can't — rrule would walk to the year 9999 looking (or loop
- * forever: an hourly rule's BYHOUR), on the event loop, at every next occurrence. A rule steps
- * INTERVAL units from its start, so it reaches only one residue class of hours mod
- * gcd(INTERVAL, 24), or of weekdays mod gcd(INTERVAL, 7): its BY list needs one of every class,
- * whatever the start. And BYMONTHDAY must exist in some month of BYMONTH.
- */
-function neverMatches(text: string): string | null {
-  const options = parsedRule(text);
-  if (!options) return null;
-  const coversEveryStep = (values: number[], cycle: number) => {
-    const step = gcd(options.interval ?? 1, cycle);
-    return Array.from({ length: step }, (_, residue) => values.some((v) => v % step === residue)).every(Boolean);
-  };
-  if (options.freq === RRule.HOURLY && options.byhour && !coversEveryStep([options.byhour].flat(), 24)) {
-    return "FREQ=HOURLY with this INTERVAL reaches only some hours: BYHOUR needs one hour of each step (INTERVAL=2 needs an even and an odd hour)";
-  }
-  const weekdays = options.byweekday ? [options.byweekday].flat().map((d) => (typeof d === "number" ? d : typeof d === "string" ? WEEKDAYS.indexOf(d) : d.weekday)) : null;
-  if (options.freq === RRule.DAILY && weekdays && !coversEveryStep(weekdays, 7)) {
-    return "FREQ=DAILY with an INTERVAL of whole weeks stays on one weekday: use FREQ=WEEKLY with BYDAY";
-  }
-  const monthDays = options.bymonthday === undefined || options.bymonthday === null ? [] : [options.bymonthday].flat();
-  const months = options.bymonth ? [options.bymonth].flat() : [];
-  if (months.length > 0 && monthDays.length > 0 && monthDays.every((d) => months.every((m) => d > DAYS_IN_MONTH[m - 1]!))) {
-    return "no month in BYMONTH has a day in BYMONTHDAY";
-  }
-  return null;
-}
+/** The valid range of each numeric BY part (RFC 5545 3.3.10); `signed` parts count from the end too. */
+const BY_RANGES = [
+  { part: "bymonth", min: 1, max: 12, signed: false },
+  { part: "bymonthday", min: 1, max: 31, signed: true },
+  { part: "byyearday", min: 1, max: 366, signed: true },
+  { part: "byweekno", min: 1, max: 53, signed: true },
+  { part: "byhour", min: 0, max: 23, signed: false },
+  { part: "byminute", min: 0, max: 59, signed: false },
+  { part: "bysecond", min: 0, max: 59, signed: false },
+  { part: "bysetpos", min: 1, max: 366, signed: true },
+] as const;
 
 /** The most days each month can have (February in a leap year). */
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
+/**
+ * What is wrong with a rule text, or null. Besides syntax, the checks keep every accepted rule
+ * cheap to expand: rrule walks from the series' start to each next occurrence, on the event loop,
+ * and a rule that can never match made it walk to the year 9999 (or, for an hourly BYHOUR it
+ * cannot reach, loop forever).
+ */
+function ruleProblem(text: string): string | null {
+  const options = parsedRule(text);
+  if (options?.freq === undefined || /[\n\r]/.test(text)) return "not a valid RFC 5545 RRULE (e.g. FREQ=WEEKLY;BYDAY=MO,WE)";
+  const interval = options.interval ?? 1;
+  if (!Number.isInteger(interval) || interval < 1) return "INTERVAL is a whole number from 1";
+  // Finer rules are not reminders' business, and every occurrence of them would be a task.
+  if (options.freq === RRule.MINUTELY || options.freq === RRule.SECONDLY) return "a task repeats at most hourly (FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY)";
+  // COUNT is counted from the series' start on every next occurrence: bounded as the structured form's.
+  if ((options.count ?? 0) > MAX_COUNT) return "COUNT is at most 10000";
+  for (const { part, min, max, signed } of BY_RANGES) {
+    const ok = (v: number) => Number.isInteger(v) && ((v >= min && v <= max) || (signed && v <= -min && v >= -max));
+    if (!byValues(options[part]).every(ok)) return `${part.toUpperCase()} is out of range (${signed ? "±" : ""}${min}–${max})`;
+  }
+  const never = neverMatches(options, interval);
+  return never && `this rule never matches: ${never}`;
 }
 
-/** COUNT is counted from the series' start on every next occurrence: bounded as the structured form's. */
-function hasBoundedCount(text: string): boolean {
-  return (parsedRule(text)?.count ?? 0) <= MAX_COUNT;
+/**
+ * Why a valid rule can never match, if it can't. A rule steps INTERVAL units from its start, so it
+ * reaches only one residue class of hours mod gcd(INTERVAL, 24), or of weekdays mod
+ * gcd(INTERVAL, 7): its BY list needs one of every class, whatever the start. A BYMONTHDAY must
+ * exist in some BYMONTH month, and a daily or hourly BYSETPOS within the times of one period.
+ */
+function neverMatches(options: Partial<rrulePkg.Options>, interval: number): string | null {
+  const coversEveryStep = (values: number[], cycle: number) => {
+    const step = gcd(interval, cycle);
+    return Array.from({ length: step }, (_, residue) => values.some((v) => v % step === residue)).every(Boolean);
+  };
+  const hours = byValues(options.byhour);
+  if (options.freq === RRule.HOURLY && hours.length > 0 && !coversEveryStep(hours, 24)) {
+    return "FREQ=HOURLY with this INTERVAL reaches only some hours: BYHOUR needs one hour of each step (INTERVAL=2 needs an even and an odd hour)";
+  }
+  const weekdays = byValues(options.byweekday).map((d) => (typeof d === "number" ? d : typeof d === "string" ? WEEKDAYS.indexOf(d) : d.weekday));
+  if (options.freq === RRule.DAILY && weekdays.length > 0 && !coversEveryStep(weekdays, 7)) {
+    return "FREQ=DAILY with an INTERVAL of whole weeks stays on one weekday: use FREQ=WEEKLY with BYDAY";
+  }
+  const months = byValues(options.bymonth);
+  const monthDays = byValues(options.bymonthday);
+  if (months.length > 0 && monthDays.length > 0 && monthDays.every((d) => months.every((m) => Math.abs(d) > DAYS_IN_MONTH[m - 1]!))) {
+    return "no month in BYMONTH has a day in BYMONTHDAY";
+  }
+  const timesPer = (parts: Array<number | null | undefined | number[]>) => parts.reduce<number>((n, p) => n * Math.max(1, byValues(p).length), 1);
+  const setSize = options.freq === RRule.DAILY ? timesPer([options.byhour, options.byminute, options.bysecond]) : options.freq === RRule.HOURLY ? timesPer([options.byminute, options.bysecond]) : Infinity;
+  if (byValues(options.bysetpos).length > 0 && byValues(options.bysetpos).every((p) => Math.abs(p) > setSize)) {
+    return `BYSETPOS points past the ${setSize} time(s) of each ${options.freq === RRule.DAILY ? "day" : "hour"}`;
+  }
+  return null;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 function untilPart(iso: string): string {
@@ -211,8 +237,9 @@ const FIXED_PERIOD_MS: Partial<Record<rrulePkg.Frequency, number>> = {
  */
 function fastForward(anchorWall: Date, options: Partial<rrulePkg.Options>, cursor: Date): Date {
   const unit = options.freq === undefined ? undefined : FIXED_PERIOD_MS[options.freq];
-  if (unit === undefined || options.count) return anchorWall;
-  const period = unit * (options.interval ?? 1);
+  // BYEASTER (an rrule extension) makes rrule expand the rule yearly, whatever FREQ says.
+  if (unit === undefined || options.count || byValues(options.byeaster).length > 0) return anchorWall;
+  const period = unit * Math.max(1, options.interval ?? 1);
   const periods = Math.floor((cursor.getTime() - anchorWall.getTime()) / period) - 1;
   return periods > 0 ? new Date(anchorWall.getTime() + periods * period) : anchorWall;
 }

@@ -1,11 +1,13 @@
 // The recurring role: on `task.completed` of a recurring task, creates its next occurrence through
 // the `tasks` service. Exactly once per completion: the next due time is a function of the
 // completion event alone (never of when it is handled), so the database's unique
-// (series_id, due_at) makes one occurrence however often, however late, and by however many workers
-// the completion is handled; the service answers a repeat with the occurrence already made. The
-// `recurring` KV entry, which names the occurrence a completion produced, also skips a completion
-// handled before — even if its occurrence has been deleted since.
-import type { KV } from "@nats-io/kv";
+// (series_id, due_at) makes one occurrence however often and by however many workers the
+// completion is handled; the service answers a repeat with the occurrence already made. The
+// `recurring` KV entry of the series claims a completion before its occurrence is made (a
+// compare-and-set, so two completions of one task racing — completed, reopened, completed again
+// during a backlog — make one occurrence, not two), and skips a completion handled before or one
+// the series has already moved past, even if the occurrence has been deleted since.
+import type { KV, KvEntry } from "@nats-io/kv";
 import type { Ctx } from "../context.ts";
 import { nextDueAfterCompletion } from "../domain/next-occurrence.ts";
 import type { TaskView } from "../domain/task.ts";
@@ -23,12 +25,13 @@ const REQUEST_TIMEOUT_MS = 5_000;
  */
 const CONCURRENCY = 64;
 
-/** What operators read with `nats kv get recurring <series_id>`. */
+/** What operators read with `nats kv get recurring <series_id>`: the last completion handled. */
 export interface SeriesProgress {
   completed_task_id: string;
-  next_task_id: string;
+  /** Null while the completion is claimed and its occurrence not yet confirmed made. */
+  next_task_id: string | null;
   next_due_at: string;
-  generated_at: string;
+  generated_at: string | null;
 }
 
 /** The next occurrence's fields: the completed task's, with reminders kept relative to the due time. */
@@ -64,10 +67,29 @@ async function requestNextOccurrence(ctx: Ctx, request: CreateTaskRequest): Prom
   return reply.json<CreateTaskReply>();
 }
 
-/** The series' progress as last recorded, if any. */
-async function seriesProgress(kv: KV, seriesId: string): Promise<SeriesProgress | null> {
-  const entry = await kv.get(seriesId);
-  return entry?.operation === "PUT" ? entry.json<SeriesProgress>() : null;
+/** Why the series' record says this completion (of `taskId`, next due `dueAt`) needs nothing more, if it does. */
+function skipReason(recorded: SeriesProgress | null, taskId: string, dueAt: Date): string | null {
+  if (!recorded) return null;
+  if (recorded.completed_task_id === taskId) {
+    if (recorded.next_task_id) return "next occurrence already generated for this completion";
+    // Claimed for another due time: another completion of this task (completed, reopened, completed again) holds it.
+    if (recorded.next_due_at !== dueAt.toISOString()) return "another completion of this task is generating its next occurrence";
+    return null;
+  }
+  return Date.parse(recorded.next_due_at) >= dueAt.getTime() ? "the series has moved past this completion" : null;
+}
+
+/**
+ * Claims the series for this completion if the entry is still the one read: a completion racing
+ * it (another attempt at the same task) fails here and is retried, to find this claim.
+ */
+async function claimSeries(kv: KV, seriesId: string, claim: SeriesProgress, read: KvEntry | null): Promise<void> {
+  try {
+    if (read) await kv.update(seriesId, JSON.stringify(claim), read.revision);
+    else await kv.create(seriesId, JSON.stringify(claim));
+  } catch (err) {
+    throw new Error(`series ${seriesId} changed while this completion was handled; retrying (${(err as Error).message})`);
+  }
 }
 
 export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => new Date()): Worker<typeof taskCompletedEvent> {
@@ -79,16 +101,23 @@ export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => ne
     async handle(event, job: Job) {
       const task = event.data;
       if (!task.recurrence || !task.series_id) return;
-      const recorded = await seriesProgress(kv, task.series_id);
-      if (recorded?.completed_task_id === task.id) {
-        job.log.debug({ task: task.id }, "next occurrence already generated for this completion");
-        return;
-      }
       // "Now" is when the task was completed: a redelivery a day later computes the same due time.
       const dueAt = nextDueAfterCompletion(task, new Date(task.completed_at ?? event.timestamp));
       if (!dueAt) {
         job.log.info({ series: task.series_id }, "series ended (COUNT/UNTIL)");
         return;
+      }
+      const entry = await kv.get(task.series_id);
+      const read = entry?.operation === "PUT" ? entry : null;
+      const recorded = read?.json<SeriesProgress>() ?? null;
+      const skip = skipReason(recorded, task.id, dueAt);
+      if (skip) {
+        job.log.debug({ task: task.id, series: task.series_id }, skip);
+        return;
+      }
+      // Not claimed yet, or claimed by an earlier attempt at this very completion that may not have finished.
+      if (recorded?.completed_task_id !== task.id) {
+        await claimSeries(kv, task.series_id, { completed_task_id: task.id, next_task_id: null, next_due_at: dueAt.toISOString(), generated_at: null }, entry ?? null);
       }
       const reply = await requestNextOccurrence(ctx, {
         user_id: event.user_id,
@@ -99,11 +128,8 @@ export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => ne
         traceparent: job.traceparent,
         source: "recurring",
       });
-      // A late repeat of an older completion finds its occurrence made: the record stays on the newest.
-      if (reply.created || !recorded) {
-        const progress: SeriesProgress = { completed_task_id: task.id, next_task_id: reply.task.id, next_due_at: reply.task.due_at!, generated_at: now().toISOString() };
-        await kv.put(task.series_id, JSON.stringify(progress));
-      }
+      const progress: SeriesProgress = { completed_task_id: task.id, next_task_id: reply.task.id, next_due_at: reply.task.due_at!, generated_at: now().toISOString() };
+      await kv.put(task.series_id, JSON.stringify(progress));
       // Debug, not info: one line per completion is a synchronous write to stdout (~80 µs, 8 % of a
       // completion's CPU in B3), and the task.created event (correlation_id = this completion) and
       // the KV record already tell an operator the same.

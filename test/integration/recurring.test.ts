@@ -1,6 +1,7 @@
 // The recurring worker end to end: HTTP completion → task.completed → the worker → the tasks service
 // → the next occurrence, once, whatever is redelivered, killed or briefly unavailable.
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskView } from "../../src/domain/task.ts";
 import { BUCKETS } from "../../src/streams/buckets.ts";
@@ -188,6 +189,26 @@ describe("recurring worker handling a completion late", () => {
   });
 });
 
+describe("recurring worker catching up on a backlog", () => {
+  it("makes one next occurrence when two completions of one task (completed, reopened, completed days later) are handled at once", async () => {
+    await stopRecurring?.();
+    stopService ??= await startTasksService(t.ctx);
+    const u = await user();
+    // Counted from the completion, so the two completions ask for two different due times.
+    const task = await u.create({ title: "Twice done", due_at: "2026-01-01T08:00:00Z", recurrence: { pattern: "daily", repeat_from: "completion" } });
+    await u.complete(task.id);
+    const [first] = await waitFor(() => storedEvents(t.ctx, "TASKS", `task.completed.${u.userId}`), (e) => e.some((x) => x.event.data.id === task.id));
+    const later = new Date(Date.parse(first!.event.data.completed_at) + 2 * 86_400_000).toISOString();
+    const second = { ...first!.event, event_id: randomUUID(), data: { ...first!.event.data, completed_at: later } };
+    await t.ctx.nats.js.publish(first!.subject, JSON.stringify(second));
+    stopRecurring = await startRecurring(t.ctx); // both are pulled in one batch and handled concurrently
+    await waitFor(() => seriesProgress(task.id), (p) => p?.next_task_id != null);
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // the loser's retry (after a 1 s backoff) has run
+    await waitFor(() => t.ctx.nats.jsm.consumers.info("TASKS", "recurring"), (i) => i.num_pending === 0 && i.num_ack_pending === 0, { timeoutMs: 15_000 });
+    expect(await u.series(task.id)).toHaveLength(2);
+  });
+});
+
 describe("recurring worker killed mid-handling", () => {
   it("still makes exactly one next occurrence after a SIGKILL between creating it and acking", async () => {
     await stopRecurring?.();
@@ -202,10 +223,10 @@ describe("recurring worker killed mid-handling", () => {
     });
     expect(await new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)))).toBe("SIGKILL");
     expect(await u.series(task.id)).toHaveLength(2); // the service created it before the crash
-    expect(await seriesProgress(task.id)).toBeNull(); // killed before recording it
+    expect(await seriesProgress(task.id)).toMatchObject({ completed_task_id: task.id, next_task_id: null }); // claimed, killed before recording it
     stopRecurring = await startRecurring(t.ctx);
     // The redelivered completion is handled again: the service answers with the occurrence it already made.
-    await waitFor(() => seriesProgress(task.id), (p) => p?.completed_task_id === task.id, { timeoutMs: 10_000 });
+    await waitFor(() => seriesProgress(task.id), (p) => p?.completed_task_id === task.id && p.next_task_id !== null, { timeoutMs: 10_000 });
     await waitFor(() => t.ctx.nats.jsm.consumers.info("TASKS", "recurring"), (i) => i.num_pending === 0 && i.num_ack_pending === 0);
     expect((await u.series(task.id)).map((x) => x.due_at)).toEqual(["2030-07-01T08:00:00.000Z", "2030-07-08T08:00:00.000Z"]);
   });
