@@ -29,16 +29,15 @@ async function pipelineRate(bench: BenchContext, seeded: SeededOutbox, roles: st
   const taskjet = await startTaskjet({ roles, dataDir, cpuProfileDir: bench.cpuProfileDir(`b3-${roles.join("-")}`) });
   const db = new Database(path.join(dataDir, "taskjet.db"), { readonly: true });
   try {
-    const startedAt = await taskjet.relayStartedAt();
+    const { at: startedAt, cpuMs: cpuAtStart } = await taskjet.relayStarted();
     const [node, nats] = taskjet.pids() as [number, number];
-    const cpuAtStart = [cpuMs(node), cpuMs(nats)];
     const poll = db.prepare(query);
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     for (;;) {
       const { n, last } = poll.get() as { n: number; last: number | null };
       if (n >= target && last !== null) {
         const perItem = (pid: number, start: number) => round((cpuMs(pid) - start) / items, 3);
-        return { rate: round(items / ((last - startedAt) / 1000)), nodeCpuMs: perItem(node, cpuAtStart[0]!), natsCpuMs: perItem(nats, cpuAtStart[1]!) };
+        return { rate: round(items / ((last - startedAt) / 1000)), nodeCpuMs: perItem(node, cpuAtStart.taskjet), natsCpuMs: perItem(nats, cpuAtStart.nats) };
       }
       if (Date.now() > deadline) throw new Error(`${roles.join(",")}: ${n} of ${target} rows after ${DRAIN_TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 25));

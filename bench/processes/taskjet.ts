@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { benchTempDir, REPO_DIR, track, type ScriptProcess } from "./child.ts";
 import { freePort } from "./nats-server.ts";
-import { rssMb } from "./rss.ts";
+import { cpuMs, rssMb } from "./rss.ts";
 
 let taskjetDir = REPO_DIR;
 /** Runs another checkout's build (its bin/ and dist/), e.g. to measure a fix against this one. */
@@ -33,8 +33,8 @@ export interface Taskjet {
   readyMs: number;
   /** Epoch ms of the "taskjet started" log line (every role running). */
   startedAt(): Promise<number>;
-  /** Epoch ms of the "relay started" log line: the relay's first pass begins there. */
-  relayStartedAt(): Promise<number>;
+  /** The "relay started" log line (the relay's first pass begins there): its epoch ms, and the CPU ms taskjet and its nats-server had used when it was read. */
+  relayStarted(): Promise<RelayStart>;
   /** Roles taskjet said it does not have in this build ("roles not available"), once started. */
   missingRoles(): Promise<string[]>;
   /** taskjet's pid and its embedded nats-server's. */
@@ -43,6 +43,11 @@ export interface Taskjet {
   rss(): { taskjet: number; nats: number };
   process: ScriptProcess;
   stop(): Promise<void>;
+}
+
+export interface RelayStart {
+  at: number;
+  cpuMs: { taskjet: number; nats: number };
 }
 
 export async function startTaskjet(opts: TaskjetOptions = {}): Promise<Taskjet> {
@@ -69,14 +74,16 @@ export async function startTaskjet(opts: TaskjetOptions = {}): Promise<Taskjet> 
   // The "taskjet started" line: every role runs from then on. The relay's "relay started" line comes
   // earlier: its first pass begins there (B3 times its pipeline from it).
   let missing: string[] = [];
-  let relayStarted: number | undefined;
+  let relayStarted: RelayStart | undefined;
+  const natsPid = () => Number(readFileSync(path.join(dataDir, "nats", "nats-server.pid"), "utf8"));
   const startedAt = new Promise<number>((resolve, reject) => {
     const onLine = (chunk: Buffer) => {
       const text = chunk.toString();
       const unavailable = /"roles":\[([^\]]*)\],"msg":"roles not available/.exec(text);
       if (unavailable) missing = JSON.parse(`[${unavailable[1]}]`) as string[];
       const relay = /"time":"([^"]+)"[^\n]*"msg":"relay started"/.exec(text);
-      if (relay) relayStarted ??= Date.parse(relay[1]!);
+      // The CPU is read on arrival, a few ms after the line: work before it would otherwise count as the pipeline's.
+      if (relay) relayStarted ??= { at: Date.parse(relay[1]!), cpuMs: { taskjet: cpuMs(child.pid!), nats: cpuMs(natsPid()) } };
       const match = /"time":"([^"]+)"[^\n]*"msg":"taskjet started"/.exec(text);
       if (match) {
         child.stdout!.off("data", onLine);
@@ -102,7 +109,6 @@ export async function startTaskjet(opts: TaskjetOptions = {}): Promise<Taskjet> 
     await new Promise((r) => setTimeout(r, 5));
   }
   const readyMs = performance.now() - spawnedAt;
-  const natsPid = () => Number(readFileSync(path.join(dataDir, "nats", "nats-server.pid"), "utf8"));
   return {
     url,
     port,
@@ -110,7 +116,7 @@ export async function startTaskjet(opts: TaskjetOptions = {}): Promise<Taskjet> 
     pid: child.pid!,
     readyMs,
     startedAt: () => startedAt,
-    relayStartedAt: () => startedAt.then(() => relayStarted ?? Promise.reject(new Error("taskjet runs no relay"))),
+    relayStarted: () => startedAt.then(() => relayStarted ?? Promise.reject(new Error("taskjet runs no relay"))),
     missingRoles: () => startedAt.then(() => missing),
     pids: () => [child.pid!, natsPid()],
     rss: () => ({ taskjet: rssMb(child.pid!), nats: rssMb(natsPid()) }),

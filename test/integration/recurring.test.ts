@@ -198,7 +198,7 @@ describe("recurring worker catching up on a backlog", () => {
     const task = await u.create({ title: "Twice done", due_at: "2026-01-01T08:00:00Z", recurrence: { pattern: "daily", repeat_from: "completion" } });
     await u.complete(task.id);
     const [first] = await waitFor(() => storedEvents(t.ctx, "TASKS", `task.completed.${u.userId}`), (e) => e.some((x) => x.event.data.id === task.id));
-    const later = new Date(Date.parse(first!.event.data.completed_at) + 2 * 86_400_000).toISOString();
+    const later = new Date(Date.parse((first!.event.data as TaskView).completed_at!) + 2 * 86_400_000).toISOString();
     const second = { ...first!.event, event_id: randomUUID(), data: { ...first!.event.data, completed_at: later } };
     await t.ctx.nats.js.publish(first!.subject, JSON.stringify(second));
     stopRecurring = await startRecurring(t.ctx); // both are pulled in one batch and handled concurrently
