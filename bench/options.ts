@@ -34,8 +34,9 @@ export interface Profile {
   /** B6: extra cold starts measured for the start-up time. */
   starts: number;
   /**
-   * B6: seconds after start at which idle RSS is read. V8 keeps the young generation that start-up
-   * grew until its memory reducer runs (~30 s into an idle spell); idle means after that.
+   * B6: seconds after start by which idle RSS is read. V8 keeps the young generation that start-up
+   * grew until its memory reducer runs, at an idle moment of its choosing (~30 s in, give or take
+   * ten): idle is the lowest of readings every 5 s over the last 15 s before this.
    */
   idleAfterS: number;
 }
