@@ -15,7 +15,8 @@ const STATUS_TEXT = {
 export async function settingsView({ main, navigate }) {
   const pushText = h("p", { class: "push-status" });
   const pushMessage = h("p", { class: "message", role: "status" });
-  const toggle = h("button", { type: "button", class: "primary" });
+  // Hidden until showPushStatus knows what it does: an empty button has no name for a screen reader.
+  const toggle = h("button", { type: "button", class: "primary", hidden: true });
   const test = h("button", { type: "button", class: "secondary" }, "Send a test notification");
 
   async function showPushStatus() {
