@@ -135,10 +135,12 @@ function neverMatches(options: Partial<rrulePkg.Options>, interval: number): str
   if (months.length > 0 && monthDays.length > 0 && monthDays.every((d) => months.every((m) => Math.abs(d) > DAYS_IN_MONTH[m - 1]!))) {
     return "no month in BYMONTH has a day in BYMONTHDAY";
   }
+  // A daily or hourly period holds one time per combination of its finer BY values (one by default).
   const timesPer = (parts: Array<number | null | undefined | number[]>) => parts.reduce<number>((n, p) => n * Math.max(1, byValues(p).length), 1);
-  const setSize = options.freq === RRule.DAILY ? timesPer([options.byhour, options.byminute, options.bysecond]) : options.freq === RRule.HOURLY ? timesPer([options.byminute, options.bysecond]) : Infinity;
-  if (byValues(options.bysetpos).length > 0 && byValues(options.bysetpos).every((p) => Math.abs(p) > setSize)) {
-    return `BYSETPOS points past the ${setSize} time(s) of each ${options.freq === RRule.DAILY ? "day" : "hour"}`;
+  const period = options.freq === RRule.DAILY ? { name: "day", times: timesPer([options.byhour, options.byminute, options.bysecond]) } : options.freq === RRule.HOURLY ? { name: "hour", times: timesPer([options.byminute, options.bysecond]) } : null;
+  const positions = byValues(options.bysetpos);
+  if (period && positions.length > 0 && positions.every((p) => Math.abs(p) > period.times)) {
+    return `BYSETPOS points past the ${period.times} time(s) of each ${period.name}`;
   }
   return null;
 }

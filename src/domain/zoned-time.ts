@@ -85,7 +85,6 @@ export function toWallClock(instant: Date, timeZone: string): Date {
  */
 export function fromWallClock(wall: Date, timeZone: string): Date {
   const w = wall.getTime();
-  if (UTC_ZONES.has(timeZone)) return new Date(w);
   const before = offsetAt(w - 12 * 3_600_000, timeZone);
   const after = offsetAt(w + 12 * 3_600_000, timeZone);
   const candidates = [w - before, w - after].filter((t) => offsetAt(t, timeZone) === w - t);

@@ -85,6 +85,7 @@ function skipReason(recorded: SeriesProgress | null, taskId: string, dueAt: Date
  */
 async function claimSeries(kv: KV, seriesId: string, claim: SeriesProgress, read: KvEntry | null): Promise<void> {
   try {
+    // `read` may be a delete marker: updating at its revision still proves nothing came since.
     if (read) await kv.update(seriesId, JSON.stringify(claim), read.revision);
     else await kv.create(seriesId, JSON.stringify(claim));
   } catch (err) {
@@ -108,8 +109,7 @@ export function makeRecurringWorker(ctx: Ctx, kv: KV, now: () => Date = () => ne
         return;
       }
       const entry = await kv.get(task.series_id);
-      const read = entry?.operation === "PUT" ? entry : null;
-      const recorded = read?.json<SeriesProgress>() ?? null;
+      const recorded = entry?.operation === "PUT" ? entry.json<SeriesProgress>() : null;
       const skip = skipReason(recorded, task.id, dueAt);
       if (skip) {
         job.log.debug({ task: task.id, series: task.series_id }, skip);

@@ -203,7 +203,7 @@ describe("recurring worker catching up on a backlog", () => {
     await t.ctx.nats.js.publish(first!.subject, JSON.stringify(second));
     stopRecurring = await startRecurring(t.ctx); // both are pulled in one batch and handled concurrently
     await waitFor(() => seriesProgress(task.id), (p) => p?.next_task_id != null);
-    await new Promise((resolve) => setTimeout(resolve, 2_500)); // the loser's retry (after a 1 s backoff) has run
+    // The loser of the claim is nak'd with a backoff and stays ack-pending until its retry has run and skipped.
     await waitFor(() => t.ctx.nats.jsm.consumers.info("TASKS", "recurring"), (i) => i.num_pending === 0 && i.num_ack_pending === 0, { timeoutMs: 15_000 });
     expect(await u.series(task.id)).toHaveLength(2);
   });
