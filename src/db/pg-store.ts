@@ -1,17 +1,17 @@
 // The Postgres store: one postgres.js pool. read() runs on the pool, write() in
 // one drizzle transaction (READ COMMITTED: concurrent writes interleave, so
 // invariants rest on constraints and conditional updates, not on serialisation).
-import { AsyncLocalStorage } from "node:async_hooks";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { PgDialect, type PgSession } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Logger } from "pino";
 import { makeCommitSignal } from "./commit-signal.ts";
-import { nestedWriteError, reason, StoreError } from "./errors.ts";
+import { reason, StoreError } from "./errors.ts";
 import { migrationsFolder } from "./migrations-path.ts";
 import * as pgTables from "./schema/pg.ts";
 import type { Db, Store } from "./store.ts";
+import { makeWriteGuard } from "./write-guard.ts";
 
 export interface PgStoreOptions {
   url: string;
@@ -38,7 +38,7 @@ export function openPgStore({ url, schema, log }: PgStoreOptions): Store {
   log.info({ host, port, database, schema }, "postgres pool configured");
   const orm = drizzle(client);
   const db: Db = { orm, t: pgTables, dialect: "pg", statements: new Map() };
-  const inWrite = new AsyncLocalStorage<true>();
+  const guard = makeWriteGuard();
   const commits = makeCommitSignal(log);
   let closed = false;
 
@@ -54,10 +54,8 @@ export function openPgStore({ url, schema, log }: PgStoreOptions): Store {
     },
     async write(fn) {
       assertOpen();
-      if (inWrite.getStore()) throw nestedWriteError();
-      const result = await orm.transaction((tx) =>
-        inWrite.run(true, () => fn({ orm: tx, t: pgTables, dialect: "pg", statements: new Map() })),
-      );
+      guard.refuseNested();
+      const result = await orm.transaction((tx) => guard.inside(() => fn({ orm: tx, t: pgTables, dialect: "pg", statements: new Map() })));
       commits.notify();
       return result;
     },

@@ -5,7 +5,6 @@
 // together, each inside its own SAVEPOINT (so one failing rolls back only itself), and share one
 // COMMIT — one fsync for many writes instead of one each. A caller's promise settles only after
 // the COMMIT that made its write durable.
-import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -13,10 +12,11 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { Logger } from "pino";
 import { makeCommitSignal } from "./commit-signal.ts";
-import { nestedWriteError, reason, StoreError } from "./errors.ts";
+import { reason, StoreError } from "./errors.ts";
 import { migrationsFolder } from "./migrations-path.ts";
 import * as sqliteTables from "./schema/sqlite.ts";
 import type { Db, Orm, Store, Tables } from "./store.ts";
+import { makeWriteGuard } from "./write-guard.ts";
 
 type Connection = Database.Database;
 
@@ -54,7 +54,7 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
   const rollbackToSavepoint = writer.prepare("ROLLBACK TO one_write");
   const selectOne = reader.prepare("SELECT 1");
   const serialise = makeWriteQueue();
-  const inWrite = new AsyncLocalStorage<true>();
+  const guard = makeWriteGuard();
   const commits = makeCommitSignal(log);
   let closed = false;
   const pending: PendingWrite[] = [];
@@ -63,7 +63,7 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
   async function runOne(write: PendingWrite): Promise<Outcome> {
     savepoint.run();
     try {
-      const value = await inWrite.run(true, () => write.fn(writeDb));
+      const value = await guard.inside(() => write.fn(writeDb));
       releaseSavepoint.run();
       return { ok: true, value };
     } catch (error) {
@@ -134,7 +134,7 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
     },
     async write(fn) {
       assertOpen();
-      if (inWrite.getStore()) throw nestedWriteError();
+      guard.refuseNested();
       const done = new Promise<unknown>((resolve, reject) => pending.push({ fn, resolve, reject }));
       scheduleGroup();
       return done as Promise<Awaited<ReturnType<typeof fn>>>;
