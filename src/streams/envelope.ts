@@ -1,6 +1,7 @@
 // The one envelope every taskjet event travels in, on every stream (DESIGN.md "Events").
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
+import { isoTime } from "../domain/iso-time.ts";
 
 /** A role name or a CLI command: who emitted the event. */
 export const eventSource = z.string().min(1).max(40);
@@ -41,7 +42,7 @@ export function makeEvent<Type extends string, Data>(input: EventInput<Type, Dat
     event_id: eventId,
     event_type: input.type,
     event_version: 1 as const,
-    timestamp: (input.now ?? new Date()).toISOString(),
+    timestamp: isoTime(input.now ?? new Date()),
     source: input.source,
     correlation_id: input.correlationId ?? eventId,
     user_id: input.userId,

@@ -2,8 +2,9 @@
 import { ruleAnchor, rrulePart } from "../domain/recurrence.ts";
 import type { TaskView } from "../domain/task.ts";
 import type { ReminderRow, TaskRecord } from "../db/tasks.ts";
+import { isoTime } from "../domain/iso-time.ts";
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const iso = (date: Date | null) => (date ? isoTime(date) : null);
 
 function reminderView(r: ReminderRow): TaskView["reminders"][number] {
   return { id: r.id, offset_minutes: r.offsetMinutes, at: iso(r.at), channels: r.channels, fire_at: iso(r.fireAt), status: r.status };
@@ -26,8 +27,8 @@ export function taskView({ task, reminders }: TaskRecord): TaskView {
     series_id: task.seriesId,
     reminders: reminders.map(reminderView),
     completed_at: iso(task.completedAt),
-    created_at: task.createdAt.toISOString(),
-    updated_at: task.updatedAt.toISOString(),
+    created_at: isoTime(task.createdAt),
+    updated_at: isoTime(task.updatedAt),
     version: task.version,
   };
 }

@@ -10,6 +10,7 @@ import { makeEvent } from "../streams/envelope.ts";
 import { publishBatch, toMessage, type OutgoingMessage } from "../streams/publish.ts";
 import { startLeaderLoop } from "./leader-loop.ts";
 import type { Stop } from "./role.ts";
+import { isoTime } from "../domain/iso-time.ts";
 
 const BATCH_SIZE = 500;
 /** Safety net: look even when nothing woke us (e.g. a commit whose kick was lost). */
@@ -33,8 +34,8 @@ function firingMessage(reminder: DueReminder, type: "reminder.due" | "reminder.m
       reminder_id: reminder.id,
       task_id: reminder.taskId,
       title: reminder.title,
-      due_at: reminder.dueAt?.toISOString() ?? null,
-      fire_at: reminder.fireAt.toISOString(),
+      due_at: reminder.dueAt ? isoTime(reminder.dueAt) : null,
+      fire_at: isoTime(reminder.fireAt),
       channels: reminder.channels,
     },
   });

@@ -11,6 +11,7 @@ import { AppError } from "../errors.ts";
 import { makeRouter } from "../router.ts";
 import { callerOf, scopedUserId } from "../user-scope.ts";
 import { listAuditRoute, taskHistoryRoute, type auditItem } from "./audit-routes.ts";
+import { isoTime } from "../../domain/iso-time.ts";
 
 const cursorShape = z.object({ o: z.enum(["asc", "desc"]), t: z.number().int(), i: z.uuid() });
 
@@ -35,8 +36,8 @@ function itemOf(row: AuditRow): z.output<typeof auditItem> {
     correlation_id: row.correlationId,
     trace_id: row.traceId,
     task_id: row.taskId,
-    occurred_at: row.occurredAt.toISOString(),
-    stored_at: row.storedAt.toISOString(),
+    occurred_at: isoTime(row.occurredAt),
+    stored_at: isoTime(row.storedAt),
     event: row.payload,
   };
 }

@@ -5,6 +5,7 @@ import { listNotifications, type NotificationRow } from "../../db/notifications.
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { makeRouter } from "../router.ts";
 import { scopedUserId } from "../user-scope.ts";
+import { isoTime } from "../../domain/iso-time.ts";
 
 const notificationView = z.object({
   id: z.string(),
@@ -45,8 +46,8 @@ function view(row: NotificationRow): z.output<typeof notificationView> {
     status: row.status,
     attempts: row.attempts,
     error: row.error,
-    created_at: row.createdAt.toISOString(),
-    sent_at: row.sentAt?.toISOString() ?? null,
+    created_at: isoTime(row.createdAt),
+    sent_at: row.sentAt ? isoTime(row.sentAt) : null,
   };
 }
 
