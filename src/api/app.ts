@@ -55,15 +55,15 @@ export function makeApp(ctx: Ctx) {
   // The browser app: public (outside /api/*), and only `/`, `/sw.js` and `/assets/*`, so it shadows nothing.
   app.route("/", web);
 
-  app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`, null, c.var.traceId ?? "none"), 404));
+  app.notFound((c) => c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`, null, c.get("traceId") ?? "none"), 404));
   app.onError((err, c) => {
-    const traceId = c.var.traceId ?? "none";
+    const traceId = c.get("traceId") ?? "none";
     if (isAppError(err)) return c.json(errorBody(err.code, err.message, err.details, traceId), err.status as 400);
     if (err instanceof HTTPException) {
       const mapped = fromHttpException(err);
       return c.json(errorBody(mapped.code, mapped.message, null, traceId), mapped.status as 400);
     }
-    (c.var.log ?? ctx.log).error({ err, trace_id: traceId }, "unhandled error");
+    (c.get("log") ?? ctx.log).error({ err, trace_id: traceId }, "unhandled error");
     return c.json(errorBody("INTERNAL", "internal error", null, traceId), 500);
   });
   return app;

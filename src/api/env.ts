@@ -1,4 +1,6 @@
-// The typed Hono environment: what middleware puts on `c.var` for handlers.
+// The typed Hono environment: what middleware puts on the context for handlers. Read it with
+// `c.get(name)`: Hono's `c.var` copies every variable into a new object on each access (~2 % of a
+// cheap request's CPU, with a dozen reads per request).
 import type { Logger } from "pino";
 import type { Rejection } from "../auth/rejections.ts";
 import type { Ctx } from "../context.ts";

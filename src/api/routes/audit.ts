@@ -73,7 +73,7 @@ audit.openapi(listAuditRoute, async (c) => {
   };
   if (filter.from && filter.to && filter.from > filter.to) throw new AppError("VALIDATION_ERROR", "from: must not be after to", { field: "from" }, 400);
   const page: AuditPageRequest = { order: "desc", limit: query.limit, after: query.cursor ? auditPosition(query.cursor, "desc") : undefined };
-  const { rows, next } = await c.var.ctx.store.read((db) => listAuditRows(db, filter, page));
+  const { rows, next } = await c.get("ctx").store.read((db) => listAuditRows(db, filter, page));
   return c.json({ items: rows.map(itemOf), next_cursor: next ? auditCursor("desc", next) : null }, 200);
 });
 
@@ -85,7 +85,7 @@ audit.openapi(taskHistoryRoute, async (c) => {
   const query = c.req.valid("query");
   const page: AuditPageRequest = { order: "asc", limit: query.limit, after: query.cursor ? auditPosition(query.cursor, "asc") : undefined };
   // Ownership by the audit rows' user id: a deleted task's history still belongs to its owner.
-  const { rows, next, exists } = await c.var.ctx.store.read(async (db) => {
+  const { rows, next, exists } = await c.get("ctx").store.read(async (db) => {
     const result = await listAuditRows(db, { userId, taskId }, page);
     // No events stored (yet): the task's own row decides between an empty timeline and 404.
     const exists = result.rows.length > 0 || page.after !== undefined || (await findTaskRow(db, userId, taskId)) !== null;

@@ -94,8 +94,8 @@ export const auth = makeRouter()
     }),
     async (c) => {
       const { email, password, name } = c.req.valid("json");
-      const { ctx, traceparent } = c.var;
-      const session = await register(ctx.store, await authOf(ctx), { email, password, name: name || null }, traceparent);
+      const ctx = c.get("ctx");
+      const session = await register(ctx.store, await authOf(ctx), { email, password, name: name || null }, c.get("traceparent"));
       if (!session) throw new AppError("CONFLICT", "an account with this email exists", { field: "email" });
       return c.json(sessionBody(c, session), 201);
     },
@@ -111,7 +111,7 @@ export const auth = makeRouter()
       responses: { 200: sessionResponse("a new session"), 401: failure("wrong email or password") },
     }),
     async (c) => {
-      const { ctx } = c.var;
+      const ctx = c.get("ctx");
       const session = await login(ctx.store, await authOf(ctx), c.req.valid("json"));
       if (!session) throw invalidCredentials();
       return c.json(sessionBody(c, session), 200);
@@ -128,7 +128,8 @@ export const auth = makeRouter()
       responses: { 200: sessionResponse("the next session"), 401: failure("unknown, expired, revoked or reused refresh token") },
     }),
     async (c) => {
-      const { ctx, log } = c.var;
+      const ctx = c.get("ctx");
+      const log = c.get("log");
       const outcome = await refreshSession(ctx.store, await authOf(ctx), c.req.valid("json").refresh_token);
       if (!outcome.ok) {
         if (outcome.reason === "reused") log.warn("a used refresh token was presented again; its family is revoked");
@@ -148,7 +149,7 @@ export const auth = makeRouter()
       responses: { 204: { description: "logged out (also when the token was unknown)" } },
     }),
     async (c) => {
-      await endSession(c.var.ctx.store, c.req.valid("json").refresh_token);
+      await endSession(c.get("ctx").store, c.req.valid("json").refresh_token);
       return c.body(null, 204);
     },
   );

@@ -10,7 +10,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export const health = new Hono<AppEnv>().get("/", async (c) => {
-  const { store, nats } = c.var.ctx;
+  const { store, nats } = c.get("ctx");
   const database = await withTimeout(store.ping(), PING_TIMEOUT_MS).then(() => "healthy" as const, () => "unhealthy" as const);
   const natsStatus = nats.isConnected() ? ("healthy" as const) : ("unhealthy" as const);
   const healthy = database === "healthy" && natsStatus === "healthy";

@@ -55,7 +55,7 @@ live.openapi(eventsRoute, (c) => {
   const since = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").since;
   // Hono answers HEAD with the GET handler and drops the body unread: open nothing for it.
   if (c.req.method === "HEAD") return c.body(null, 200, SSE_HEADERS);
-  const ctx = c.var.ctx;
+  const ctx = c.get("ctx");
   const header = c.req.header("authorization");
   const token = header === undefined ? null : bearerToken(header);
   // The Node response under the stream (absent when the app is called in-process, as in unit tests).
@@ -68,20 +68,20 @@ live.openapi(eventsRoute, (c) => {
 live.get(
   "/ws",
   upgradeWebSocket(async (c) => {
-    const ctx = c.var.ctx;
+    const ctx = c.get("ctx");
     const header = c.req.header("authorization");
     const sinceText = c.req.query("since");
     let auth: LiveAuth | undefined;
     if (header !== undefined) {
       const token = bearerToken(header);
-      auth = token ? await verifyLiveToken(ctx, token, c.var.traceparent) : { ok: false, reason: "header_malformed" };
+      auth = token ? await verifyLiveToken(ctx, token, c.get("traceparent")) : { ok: false, reason: "header_malformed" };
     }
     // Refusals are WebSocket closes (1008 + reason), not HTTP statuses: a browser never sees the
     // status of a failed upgrade, only an anonymous 1006.
     const session = makeWsSession(ctx, {
       auth,
       since: sinceText === undefined ? undefined : SEQUENCE.test(sinceText) ? Number(sinceText) : null,
-      traceparent: c.var.traceparent,
+      traceparent: c.get("traceparent"),
     });
     return {
       // The adapter is wired with a `ws` WebSocketServer (src/api/server.ts): raw is a `ws` socket.

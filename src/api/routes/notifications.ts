@@ -61,7 +61,7 @@ notifications.openapi(listRoute, async (c) => {
   const position = q.cursor ? decodeCursor(cursorShape, q.cursor) : undefined;
   const after = position ? { createdAt: new Date(position.t), id: position.i.toLowerCase() } : undefined;
   const filter = { userId, channel: q.channel, status: q.status, taskId: q.task_id, reminderId: q.reminder_id };
-  const rows = await c.var.ctx.store.read((db) => listNotifications(db, filter, q.limit + 1, after));
+  const rows = await c.get("ctx").store.read((db) => listNotifications(db, filter, q.limit + 1, after));
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   const next = rows.length > q.limit && last ? encodeCursor({ t: last.createdAt.getTime(), i: last.id }) : null;

@@ -51,7 +51,7 @@ export const push = makeRouter();
 
 push.openapi(vapidKeyRoute, (c) => {
   callerOf(c);
-  const ctx = c.var.ctx;
+  const ctx = c.get("ctx");
   if (!publicKeys.has(ctx)) publicKeys.set(ctx, loadVapidKeys(ctx.config).publicKey);
   return c.json({ public_key: publicKeys.get(ctx)! }, 200);
 });
@@ -59,13 +59,13 @@ push.openapi(vapidKeyRoute, (c) => {
 push.openapi(subscribeRoute, async (c) => {
   const userId = scopedUserId(c, c.req.valid("param").user_id);
   const { endpoint, keys } = c.req.valid("json");
-  const row = await c.var.ctx.store.write((tx) => upsertPushSubscription(tx, userId, { endpoint, p256dh: keys.p256dh, auth: keys.auth }));
+  const row = await c.get("ctx").store.write((tx) => upsertPushSubscription(tx, userId, { endpoint, p256dh: keys.p256dh, auth: keys.auth }));
   return c.json({ id: row.id, endpoint: row.endpoint, created_at: row.createdAt.toISOString() }, 201);
 });
 
 push.openapi(unsubscribeRoute, async (c) => {
   const userId = scopedUserId(c, c.req.valid("param").user_id);
-  const removed = await c.var.ctx.store.write((tx) => deletePushSubscription(tx, userId, c.req.valid("json").endpoint));
+  const removed = await c.get("ctx").store.write((tx) => deletePushSubscription(tx, userId, c.req.valid("json").endpoint));
   if (!removed) throw new AppError("NOT_FOUND", "no such subscription");
   return c.body(null, 204);
 });

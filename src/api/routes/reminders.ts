@@ -31,6 +31,6 @@ reminders.use("/users/*", requireAuth());
 reminders.openapi(snoozeRoute, async (c) => {
   const { user_id, task_id, reminder_id } = c.req.valid("param");
   const userId = scopedUserId(c, user_id);
-  const task = await snoozeReminder(c.var.ctx.store, userId, task_id, reminder_id, c.req.valid("json").minutes, { source: "api", traceparent: c.var.traceparent });
+  const task = await snoozeReminder(c.get("ctx").store, userId, task_id, reminder_id, c.req.valid("json").minutes, { source: "api", traceparent: c.get("traceparent") });
   return c.json(task, 200);
 });

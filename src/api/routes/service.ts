@@ -60,15 +60,15 @@ export function mountServiceRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.get("/metrics", async (c) => {
-    await refreshScrapedGauges(c.var.ctx, c.var.log);
-    const { metrics } = c.var.ctx;
+    await refreshScrapedGauges(c.get("ctx"), c.get("log"));
+    const { metrics } = c.get("ctx");
     return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });
 
   // Built on first request, not here: the resource routers are mounted after this function runs,
   // and each app.route() copies its router's definitions into the registry at that moment.
   let document: OpenAPIDocument | undefined;
-  app.get("/openapi.json", (c) => c.json((document ??= buildDocument(app, c.var.ctx.config.publicUrl))));
+  app.get("/openapi.json", (c) => c.json((document ??= buildDocument(app, c.get("ctx").config.publicUrl))));
 
   app.get("/docs", (c) => c.html(DOCS_HTML, 200, { "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY }));
 }

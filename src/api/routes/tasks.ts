@@ -35,7 +35,7 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 const etag = (task: TaskView) => `"${task.version}"`;
 
 function meta(c: Context<AppEnv>): CommandMeta {
-  return { source: "api", traceparent: c.var.traceparent };
+  return { source: "api", traceparent: c.get("traceparent") };
 }
 
 export const tasks = makeRouter();
@@ -63,7 +63,7 @@ tasks.openapi(listTasksRoute, async (c) => {
     now: new Date(),
   };
   const after = query.cursor ? decodeTaskCursor(query.cursor, page) : undefined;
-  const { items, next } = await c.var.ctx.store.read(async (db) => {
+  const { items, next } = await c.get("ctx").store.read(async (db) => {
     const { rows, next } = await listTaskRows(db, filter, { ...page, after });
     const reminders = await remindersOf(db, rows.map((r) => r.id));
     return { items: rows.map((task) => taskView({ task, reminders: reminders.get(task.id) ?? [] })), next };
@@ -73,7 +73,7 @@ tasks.openapi(listTasksRoute, async (c) => {
 
 tasks.openapi(createTaskRoute, async (c) => {
   const userId = scopedUserId(c, c.req.valid("param").user_id);
-  const { task } = await createTask(c.var.ctx.store, userId, c.req.valid("json"), meta(c));
+  const { task } = await createTask(c.get("ctx").store, userId, c.req.valid("json"), meta(c));
   c.header("ETag", etag(task));
   c.header("Location", `/api/v1/users/${userId}/tasks/${task.id}`);
   return c.json(task, 201);
@@ -82,7 +82,7 @@ tasks.openapi(createTaskRoute, async (c) => {
 tasks.openapi(getTaskRoute, async (c) => {
   const { user_id, task_id } = c.req.valid("param");
   const userId = scopedUserId(c, user_id);
-  const record = await c.var.ctx.store.read((db) => findTask(db, userId, task_id));
+  const record = await c.get("ctx").store.read((db) => findTask(db, userId, task_id));
   if (!record) throw new AppError("NOT_FOUND", "task not found");
   const task = taskView(record);
   const { preview } = c.req.valid("query");
@@ -98,7 +98,7 @@ tasks.openapi(patchTaskRoute, async (c) => {
   const { user_id, task_id } = c.req.valid("param");
   const userId = scopedUserId(c, user_id);
   const ifMatch = parseIfMatch(c.req.valid("header")["if-match"]);
-  const task = await updateTask(c.var.ctx.store, userId, task_id, c.req.valid("json"), ifMatch, meta(c));
+  const task = await updateTask(c.get("ctx").store, userId, task_id, c.req.valid("json"), ifMatch, meta(c));
   c.header("ETag", etag(task));
   return c.json(task, 200);
 });
@@ -106,7 +106,7 @@ tasks.openapi(patchTaskRoute, async (c) => {
 tasks.openapi(deleteTaskRoute, async (c) => {
   const { user_id, task_id } = c.req.valid("param");
   const userId = scopedUserId(c, user_id);
-  await deleteTask(c.var.ctx.store, userId, task_id, parseIfMatch(c.req.valid("header")["if-match"]), meta(c));
+  await deleteTask(c.get("ctx").store, userId, task_id, parseIfMatch(c.req.valid("header")["if-match"]), meta(c));
   return c.body(null, 204);
 });
 
@@ -117,7 +117,7 @@ for (const [route, command] of [
   tasks.openapi(route, async (c) => {
     const { user_id, task_id } = c.req.valid("param");
     const userId = scopedUserId(c, user_id);
-    const task = await command(c.var.ctx.store, userId, task_id, parseIfMatch(c.req.valid("header")["if-match"]), meta(c));
+    const task = await command(c.get("ctx").store, userId, task_id, parseIfMatch(c.req.valid("header")["if-match"]), meta(c));
     c.header("ETag", etag(task));
     return c.json(task, 200);
   });

@@ -1,5 +1,5 @@
 // Who is calling. `authenticate` reads `Authorization: Bearer …` and, for a valid token, sets
-// `c.var.caller`. It never refuses a request itself: without a (valid) token the request goes on
+// `c.get("caller")`. It never refuses a request itself: without a (valid) token the request goes on
 // anonymous, with the reason kept, so the rate limiter after it still counts it per IP and a
 // protected route can say in its 401 why the token was not accepted.
 import type { Context } from "hono";
@@ -27,11 +27,11 @@ export function authenticate() {
 
 async function verifyBearer(c: Context<AppEnv>, token: string) {
   try {
-    const auth = await authOf(c.var.ctx);
-    return await auth.verify(token, { traceparent: c.var.traceparent });
+    const auth = await authOf(c.get("ctx"));
+    return await auth.verify(token, { traceparent: c.get("traceparent") });
   } catch (err) {
     // Only building the authenticator can throw (an unreadable secret file); still not our place to answer.
-    c.var.log.error({ err }, "authenticator unavailable");
+    c.get("log").error({ err }, "authenticator unavailable");
     return { ok: false, reason: "verification_unavailable" } as const;
   }
 }

@@ -37,7 +37,7 @@ export function httpMetrics() {
       await next();
       status = c.res.status;
     } finally {
-      const { httpRequests, httpDuration } = c.var.ctx.metrics;
+      const { httpRequests, httpDuration } = c.get("ctx").metrics;
       const labels = { method: methodLabel(c.req.method), route: routeLabel(c) };
       // For streams (SSE) this is the time to the first byte, not the stream's life.
       httpDuration.observe(labels, (performance.now() - started) / 1000);

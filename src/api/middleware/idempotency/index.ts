@@ -68,13 +68,13 @@ export function idempotency(opts: IdempotencyOptions = {}) {
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw new AppError("VALIDATION_ERROR", `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`, { field: "Idempotency-Key" }, 400);
     }
-    const caller = c.var.caller;
+    const caller = c.get("caller");
     if (!caller || !covered(c.req.path)) return next();
 
-    const { nats, metrics } = c.var.ctx;
+    const { nats, metrics } = c.get("ctx");
     const count = (outcome: Outcome) => metrics.idempotency.inc({ outcome });
     const unprotected = (err?: unknown) => {
-      c.var.log.warn({ err, idempotency_key: key }, "NATS KV unavailable: running the write without idempotency protection");
+      c.get("log").warn({ err, idempotency_key: key }, "NATS KV unavailable: running the write without idempotency protection");
       count("unprotected");
       return next();
     };
@@ -120,7 +120,7 @@ export function idempotency(opts: IdempotencyOptions = {}) {
       count("stored");
     } catch (err) {
       // The write happened, so the claim is not released: retries get 409 until it goes stale.
-      c.var.log.warn({ err, idempotency_key: key }, "could not store the idempotent response");
+      c.get("log").warn({ err, idempotency_key: key }, "could not store the idempotent response");
     }
   });
 }

@@ -55,8 +55,8 @@ export function rateLimit(opts: RateLimitOptions = {}) {
   let limiters: Limiters | undefined;
   const clientKey = opts.clientKey ?? socketClientKey;
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
-    limiters ??= makeLimiters(c.var.ctx.config.rateLimit, opts);
-    const caller = c.var.caller;
+    limiters ??= makeLimiters(c.get("ctx").config.rateLimit, opts);
+    const caller = c.get("caller");
     const scope = caller ? "user" : "anon";
     const limiter = limiters[scope];
     if (!limiter) return next();
@@ -69,7 +69,7 @@ export function rateLimit(opts: RateLimitOptions = {}) {
     if (!decision.allowed) {
       const retryAfter = Math.max(1, seconds(decision.retryAfterMs));
       c.header("Retry-After", String(retryAfter));
-      c.var.ctx.metrics.rateLimited.inc({ scope });
+      c.get("ctx").metrics.rateLimited.inc({ scope });
       throw new AppError("RATE_LIMIT_EXCEEDED", `rate limit of ${decision.limit} requests per minute exceeded; retry in ${retryAfter} s`, {
         retry_after: retryAfter,
         limit: decision.limit,
