@@ -3,7 +3,7 @@
 // order, deleting each batch once JetStream acked it. A crash between publish and
 // delete republishes with the same Nats-Msg-Id, which JetStream deduplicates.
 import { asc, sql } from "drizzle-orm";
-import { inList, listSize, listValues, prepared, rowPlaceholders, rowValues } from "./prepared.ts";
+import { inList, listParam, prepared, rowPlaceholders, rowValues } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
 
 /** An event to publish: its id (also the Nats-Msg-Id), subject, headers and the exact JSON payload. */
@@ -35,11 +35,8 @@ export async function pendingOutbox(db: Db, limit: number): Promise<OutboxRow[]>
 /** Deletes published events by seq. Deleting needs the writer: call inside store.write(). */
 export async function removePublished(tx: Db, seqs: number[]): Promise<void> {
   if (seqs.length === 0) return;
-  const size = listSize(seqs.length);
-  const remove = prepared(tx, `outbox.remove.${size}`, ({ orm, t }) =>
-    orm.delete(t.outbox).where(inList(t.outbox.seq, "seq", size)).prepare("outbox_remove"),
-  );
-  await remove.execute(listValues("seq", seqs, size));
+  const remove = prepared(tx, "outbox.remove", (db) => db.orm.delete(db.t.outbox).where(inList(db, db.t.outbox.seq, "seqs")).prepare("outbox_remove"));
+  await remove.execute({ seqs: listParam(tx, seqs) });
 }
 
 /** How many events wait to be published (a metric, and the relay's backlog). */

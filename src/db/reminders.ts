@@ -3,7 +3,7 @@
 // fire_at (pending only) serves them on both dialects.
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import { canonicalUuid } from "./ids.ts";
-import { bound, inList, listSize, listValues, prepared } from "./prepared.ts";
+import { bound, inList, listParam, prepared } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
 import type { TaskRow } from "./tasks.ts";
 
@@ -110,10 +110,9 @@ export interface ReminderToDeliver {
 export async function remindersToDeliver(db: Db, ids: string[]): Promise<ReminderToDeliver[]> {
   const canonical = ids.map(canonicalUuid).filter((id) => id !== null);
   if (canonical.length === 0) return [];
-  const size = listSize(canonical.length);
-  const find = prepared(db, `reminders.toDeliver.${size}`, ({ orm, t }) => {
-    const { reminders, tasks, users } = t;
-    return orm
+  const find = prepared(db, "reminders.toDeliver", (db) => {
+    const { reminders, tasks, users } = db.t;
+    return db.orm
       .select({
         id: reminders.id,
         status: reminders.status,
@@ -126,8 +125,8 @@ export async function remindersToDeliver(db: Db, ids: string[]): Promise<Reminde
       .from(reminders)
       .innerJoin(tasks, eq(tasks.id, reminders.taskId))
       .innerJoin(users, eq(users.id, tasks.userId))
-      .where(inList(reminders.id, "id", size))
+      .where(inList(db, reminders.id, "ids"))
       .prepare("reminders_to_deliver");
   });
-  return find.execute(listValues("id", canonical, size));
+  return find.execute({ ids: listParam(db, canonical) });
 }

@@ -4,7 +4,7 @@ import { and, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { PlannedReminder } from "../domain/reminder-times.ts";
 import { canonicalUuid } from "./ids.ts";
-import { inList, listSize, listValues, prepared, rowPlaceholders, rowValues } from "./prepared.ts";
+import { inList, listParam, prepared, rowPlaceholders, rowValues } from "./prepared.ts";
 import type { Db, Tables } from "./store.ts";
 
 export type TaskRow = Tables["tasks"]["$inferSelect"];
@@ -136,16 +136,15 @@ export async function findTaskRow(db: Db, userId: string, id: string): Promise<T
 export async function remindersOf(db: Db, taskIds: string[]): Promise<Map<string, ReminderRow[]>> {
   const byTask = new Map<string, ReminderRow[]>(taskIds.map((id) => [id, []]));
   if (taskIds.length === 0) return byTask;
-  const size = listSize(taskIds.length);
-  const ofTasks = prepared(db, `reminders.ofTasks.${size}`, ({ orm, t }) =>
-    orm
+  const ofTasks = prepared(db, "reminders.ofTasks", (db) =>
+    db.orm
       .select()
-      .from(t.reminders)
-      .where(inList(t.reminders.taskId, "taskId", size))
-      .orderBy(t.reminders.createdAt, t.reminders.id)
+      .from(db.t.reminders)
+      .where(inList(db, db.t.reminders.taskId, "taskIds"))
+      .orderBy(db.t.reminders.createdAt, db.t.reminders.id)
       .prepare("reminders_of_tasks"),
   );
-  for (const row of await ofTasks.execute(listValues("taskId", taskIds, size))) byTask.get(row.taskId)?.push(row);
+  for (const row of await ofTasks.execute({ taskIds: listParam(db, taskIds) })) byTask.get(row.taskId)?.push(row);
   return byTask;
 }
 
