@@ -113,8 +113,8 @@ function ruleProblem(text: string): string | null {
 
 /**
  * Why a valid rule can never match, if it can't. A rule steps INTERVAL units from its start, so it
- * reaches only one residue class of hours mod gcd(INTERVAL, 24), or of weekdays mod
- * gcd(INTERVAL, 7): its BY list needs one of every class, whatever the start. A BYMONTHDAY must
+ * reaches only one residue class of hours mod gcd(INTERVAL, 24), of weekdays mod gcd(INTERVAL, 7)
+ * or of months mod gcd(INTERVAL, 12): its BY list needs one of every class, whatever the start. A BYMONTHDAY must
  * exist in some BYMONTH month, and a daily or hourly BYSETPOS within the times of one period.
  */
 function neverMatches(options: Partial<rrulePkg.Options>, interval: number): string | null {
@@ -131,6 +131,9 @@ function neverMatches(options: Partial<rrulePkg.Options>, interval: number): str
     return "FREQ=DAILY with an INTERVAL of whole weeks stays on one weekday: use FREQ=WEEKLY with BYDAY";
   }
   const months = byValues(options.bymonth);
+  if (options.freq === RRule.MONTHLY && months.length > 0 && !coversEveryStep(months.map((m) => m - 1), 12)) {
+    return "FREQ=MONTHLY with this INTERVAL reaches only some months: BYMONTH needs one month of each step (INTERVAL=12 is FREQ=YEARLY)";
+  }
   const monthDays = byValues(options.bymonthday);
   if (months.length > 0 && monthDays.length > 0 && monthDays.every((d) => months.every((m) => Math.abs(d) > DAYS_IN_MONTH[m - 1]!))) {
     return "no month in BYMONTH has a day in BYMONTHDAY";
@@ -142,7 +145,41 @@ function neverMatches(options: Partial<rrulePkg.Options>, interval: number): str
   if (period && positions.length > 0 && positions.every((p) => Math.abs(p) > period.times)) {
     return `BYSETPOS points past the ${period.times} time(s) of each ${period.name}`;
   }
+  if ((byValues(options.byyearday).length > 0 || byValues(options.byweekno).length > 0) && !someDayPassesFilters(options)) {
+    return "no day passes BYYEARDAY or BYWEEKNO together with the rule's other day parts (BYMONTH, BYMONTHDAY, BYDAY)";
+  }
   return null;
+}
+
+/** The Gregorian calendar repeats itself, weekdays and leap days included, every 400 years. */
+const CALENDAR_CYCLE_YEARS = 400;
+
+/**
+ * Whether any day at all passes the rule's day filters, asked of a yearly rule with the same
+ * filters over one cycle of the calendar, so the answer is exact: ~6 ms when no day passes (~80 ms
+ * with BYWEEKNO), paid once when the rule is refused, and a first match ends the search at once.
+ * BYYEARDAY and BYWEEKNO are too irregular to judge by arithmetic as above, and a rule whose
+ * filters exclude each other made rrule walk every period to the year 9999 on each next
+ * occurrence: 6 s for `FREQ=DAILY;BYYEARDAY=1;BYMONTH=6`, 12 s for `FREQ=DAILY;BYWEEKNO=1;BYMONTH=6`.
+ * BYDAY with an ordinal (1MO) means something else yearly, so it is left out: a wider filter, which
+ * can only say "some day" more often, never refuse a rule that matches.
+ */
+function someDayPassesFilters(options: Partial<rrulePkg.Options>): boolean {
+  const weekdays = byValues(options.byweekday);
+  const ordinal = weekdays.some((d) => typeof d === "object" && d !== null && (d as rrulePkg.Weekday).n);
+  const start = new Date(Date.UTC(2000, 0, 1));
+  const filters = new RRule({
+    freq: RRule.YEARLY,
+    dtstart: start,
+    until: new Date(Date.UTC(2000 + CALENDAR_CYCLE_YEARS, 0, 1)),
+    wkst: options.wkst,
+    bymonth: options.bymonth,
+    byweekno: options.byweekno,
+    byyearday: options.byyearday,
+    bymonthday: options.bymonthday,
+    byweekday: ordinal ? null : options.byweekday,
+  });
+  return filters.after(start, true) !== null;
 }
 
 function gcd(a: number, b: number): number {

@@ -119,6 +119,12 @@ describe("recurrence: inputs", () => {
     [{ rrule: "FREQ=DAILY;BYMONTHDAY=32" }, "BYMONTHDAY is out of range"],
     [{ rrule: "FREQ=WEEKLY;BYHOUR=24" }, "BYHOUR is out of range"],
     [{ rrule: "FREQ=DAILY;BYSETPOS=2" }, "BYSETPOS points past the 1 time(s) of each day"],
+    [{ rrule: "FREQ=MONTHLY;INTERVAL=12;BYMONTH=6" }, "BYMONTH needs one month of each step"], // from January: Januaries only
+    [{ rrule: "FREQ=DAILY;BYYEARDAY=1;BYMONTH=6" }, "no day passes BYYEARDAY or BYWEEKNO"],
+    [{ rrule: "FREQ=HOURLY;BYYEARDAY=-1;BYMONTH=1" }, "no day passes BYYEARDAY or BYWEEKNO"],
+    [{ rrule: "FREQ=DAILY;BYWEEKNO=1;BYMONTH=6" }, "no day passes BYYEARDAY or BYWEEKNO"],
+    [{ rrule: "FREQ=YEARLY;BYWEEKNO=20;BYMONTHDAY=1;BYMONTH=1" }, "no day passes BYYEARDAY or BYWEEKNO"],
+    [{ rrule: "FREQ=YEARLY;BYYEARDAY=60;BYMONTHDAY=2" }, "no day passes BYYEARDAY or BYWEEKNO"], // day 60 is Feb 29 or Mar 1
     [{ rrule: "FREQ=DAILY;INTERVAL=x" }, "INTERVAL is a whole number from 1"],
     [{ rrule: "FREQ=DAILY;INTERVAL=0" }, "INTERVAL is a whole number from 1"],
   ])("rejects %o naming %s", (input, field) => {
@@ -127,7 +133,7 @@ describe("recurrence: inputs", () => {
     expect(JSON.stringify(result.error!.issues)).toContain(field);
   });
 
-  it.each(["FREQ=weekly;BYDAY=mo,we", "FREQ=DAILY;BYHOUR=8,20;BYSETPOS=-1", "FREQ=HOURLY;INTERVAL=2;BYHOUR=8,9", "FREQ=HOURLY;INTERVAL=5;BYHOUR=3", "FREQ=DAILY;INTERVAL=3;BYDAY=MO", "FREQ=DAILY;INTERVAL=14;BYDAY=MO,TU,WE,TH,FR,SA,SU", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=-1"])(
+  it.each(["FREQ=weekly;BYDAY=mo,we", "FREQ=DAILY;BYHOUR=8,20;BYSETPOS=-1", "FREQ=HOURLY;INTERVAL=2;BYHOUR=8,9", "FREQ=HOURLY;INTERVAL=5;BYHOUR=3", "FREQ=DAILY;INTERVAL=3;BYDAY=MO", "FREQ=DAILY;INTERVAL=14;BYDAY=MO,TU,WE,TH,FR,SA,SU", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=-1", "FREQ=DAILY;BYWEEKNO=1;BYMONTH=12", "FREQ=YEARLY;BYYEARDAY=366;BYMONTH=12;BYDAY=MO", "FREQ=MONTHLY;BYYEARDAY=100,200;BYDAY=1MO", "FREQ=MONTHLY;INTERVAL=2;BYMONTH=1,4"])(
     "accepts %s, which matches from any start",
     (rrule) => expect(recurrenceInput.safeParse({ rrule }).success).toBe(true),
   );
