@@ -90,8 +90,10 @@ const MAX_HEADERS = 64;
 
 /** The `alg` of a compact JWS; anything that has no JSON header is malformed, not an error of ours. */
 function algorithmOf(token: string): unknown {
-  const dot = token.indexOf(".");
-  const header = dot < 0 ? token : token.slice(0, dot);
+  const segments = token.split(".");
+  // A JWS has three segments (a JWE five): anything else is malformed, whatever its header says.
+  if (segments.length !== 3 && segments.length !== 5) throw new TokenRejected("token_malformed");
+  const header = segments[0]!;
   if (algorithmByHeader.has(header)) return algorithmByHeader.get(header);
   let alg: unknown;
   try {

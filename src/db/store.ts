@@ -47,8 +47,9 @@ export interface Store {
   read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /**
    * Runs fn in exactly one transaction: committed when fn resolves, rolled back
-   * (and the error rethrown) when it throws. Use only the tx given: calling
-   * write() again inside fn is refused (StoreError NESTED_WRITE).
+   * (and the error rethrown) when it throws. Use only the tx given: write()
+   * again inside fn waits for its own transaction (SQLite) or runs outside it
+   * (Postgres); under tests it is refused (StoreError NESTED_WRITE, write-guard.ts).
    */
   write<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** Calls listener after every committed write; returns the unsubscribe function. */

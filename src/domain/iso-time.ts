@@ -4,7 +4,7 @@
 // instants share few days); the time of day is arithmetic on the milliseconds.
 
 const MS_PER_DAY = 86_400_000;
-/** 0001-01-01 and 10000-01-01: outside, toISOString writes a six-digit signed year; leave those to it. */
+/** 0001-01-01 and 10000-01-01, the years taskjet stores; anything else (six-digit years, year 0) is left to toISOString. */
 const FIRST_MS = -62_135_596_800_000;
 const END_MS = 253_402_300_800_000;
 

@@ -189,7 +189,7 @@ await describeEachDialect("store", (dialect) => {
     expect(await store.read((db) => findUserByEmail(db, user.email))).toMatchObject({ email: user.email });
   });
 
-  it("write() inside a write is refused instead of deadlocking", async () => {
+  it("write() inside a write is refused under tests instead of deadlocking", async () => {
     const nested = store.write(() => store.write(async () => 1));
     await expect(nested).rejects.toSatisfy((err) => isStoreError(err, "NESTED_WRITE"));
   });

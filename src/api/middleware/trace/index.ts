@@ -15,6 +15,7 @@ let used = 0;
 
 /** `bytes` fresh random bytes as lower-case hex. */
 export function randomHex(bytes: number): string {
+  if (bytes > POOL_BYTES) return randomBytes(bytes).toString("hex");
   if (used + bytes > pool.length) {
     pool = randomBytes(POOL_BYTES);
     used = 0;
