@@ -39,6 +39,15 @@ export function openPgStore({ url, schema, log }: PgStoreOptions): Store {
   const orm = drizzle(client);
   const db: Db = { orm, t: pgTables, dialect: "pg", statements: new Map() };
   const guard = makeWriteGuard();
+
+  /**
+   * A transaction's handle. drizzle's postgres-js prepared query runs on its `client`: the pool's
+   * statement, with the transaction's client in its place, is the same statement on this connection.
+   */
+  function transactionDb(tx: Db["orm"]): Db {
+    const { client } = (tx as unknown as { session: { client: unknown } }).session;
+    return { orm: tx, t: pgTables, dialect: "pg", statements: db.statements, statementsOf: { db, bind: (statement) => Object.create(statement as object, { client: { value: client } }) } };
+  }
   const commits = makeCommitSignal(log);
   let closed = false;
 
@@ -55,7 +64,7 @@ export function openPgStore({ url, schema, log }: PgStoreOptions): Store {
     async write(fn) {
       assertOpen();
       guard.refuseNested();
-      const result = await orm.transaction((tx) => guard.inside(() => fn({ orm: tx, t: pgTables, dialect: "pg", statements: new Map() })));
+      const result = await orm.transaction((tx) => guard.inside(() => fn(transactionDb(tx))));
       commits.notify();
       return result;
     },

@@ -39,6 +39,11 @@ export interface Db {
   dialect: Dialect;
   /** Prepared statements made on this handle, by name; see prepared.ts. */
   readonly statements: Map<string, unknown>;
+  /**
+   * Set on a Postgres transaction's handle: its statements are the pool handle's, bound to the
+   * transaction's connection, so a statement is built once per process rather than once per write.
+   */
+  readonly statementsOf?: { db: Db; bind<Q>(statement: Q): Q };
 }
 
 export interface Store {

@@ -10,7 +10,7 @@ import { prepared } from "../../src/db/prepared.ts";
 import { rawRows } from "../../src/db/raw.ts";
 import type { Db, Store } from "../../src/db/store.ts";
 import { listTaskRows, type PageRequest, type TaskFilter } from "../../src/db/task-list.ts";
-import { insertTask, remindersOf, type NewTask } from "../../src/db/tasks.ts";
+import { findTaskRow, insertTask, remindersOf, type NewTask } from "../../src/db/tasks.ts";
 import { createUser } from "../../src/db/users.ts";
 import type { PlannedReminder } from "../../src/domain/reminder-times.ts";
 import { describeEachDialect, openTestStore, type TestStore } from "../helpers/db.ts";
@@ -82,6 +82,25 @@ await describeEachDialect("prepared statements", (dialect) => {
       expect(record.reminders.map(({ offsetMinutes, at, channels, fireAt }) => ({ offsetMinutes, at, channels, fireAt }))).toEqual(reminders);
       expect((await store.read((db) => remindersOf(db, [row.id]))).get(row.id)).toEqual(record.reminders);
     }
+  });
+
+  it("a statement prepared outside a write runs inside each write's transaction, committed or rolled back with it", async () => {
+    const userId = await newUserId();
+    // Read first, so the statement exists before any write uses it (on Postgres, writes share it).
+    expect(await store.read((db) => findTaskRow(db, userId, uuidv7()))).toBeNull();
+    const kept = newTask(userId, { title: "kept" });
+    const dropped = newTask(userId, { title: "dropped" });
+    await store.write(async (tx) => void (await insertTask(tx, kept, [])));
+    const failed = store.write(async (tx) => {
+      await insertTask(tx, dropped, []);
+      // The write's own connection sees its uncommitted row through the shared statement…
+      expect(await findTaskRow(tx, userId, dropped.id)).toMatchObject({ title: "dropped" });
+      throw new Error("roll back");
+    });
+    await expect(failed).rejects.toThrow("roll back");
+    // …and nobody else ever does.
+    expect(await store.read((db) => findTaskRow(db, userId, kept.id))).toMatchObject({ title: "kept" });
+    expect(await store.read((db) => findTaskRow(db, userId, dropped.id))).toBeNull();
   });
 
   it("outbox events appended by the prepared insert are stored exactly as the builder stores them", async () => {
