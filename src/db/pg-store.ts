@@ -46,7 +46,7 @@ export function openPgStore({ url, schema, log }: PgStoreOptions): Store {
    */
   function transactionDb(tx: Db["orm"]): Db {
     const { client } = (tx as unknown as { session: { client: unknown } }).session;
-    return { orm: tx, t: pgTables, dialect: "pg", statements: db.statements, statementsOf: { db, bind: (statement) => Object.create(statement as object, { client: { value: client } }) } };
+    return { orm: tx, t: pgTables, dialect: "pg", statements: new Map(), statementsOf: { db, bind: (statement) => Object.create(statement as object, { client: { value: client } }) } };
   }
   const commits = makeCommitSignal(log);
   let closed = false;

@@ -1,7 +1,7 @@
 // Prepared statements for hot paths. A prepared statement belongs to the handle
-// it was made on (SQLite: a connection; pg: the pool or one transaction), so the
-// cache lives on the Db. Build it with placeholders for the parameters and end
-// with .prepare(name); run it with .execute({ …values }).
+// it was made on (SQLite: a connection; pg: the pool), so the cache lives on the
+// Db. Build it with placeholders for the parameters and end with .prepare(name);
+// run it with .execute({ …values }).
 //
 // SQLite: the statement is compiled once per connection instead of per call.
 // pg: a named prepare makes postgres.js use a server-side prepared statement
@@ -19,7 +19,7 @@ import type { Db } from "./store.ts";
  */
 const MAX_STATEMENTS = 256;
 
-/** The statement cached on db under `name`, built (once per handle) by `build`. */
+/** The statement cached on db (or on the handle it takes its statements from) under `name`, built once by `build`. */
 export function prepared<Q>(db: Db, name: string, build: (db: Db) => Q): Q {
   if (db.statementsOf) return db.statementsOf.bind(prepared(db.statementsOf.db, name, build));
   const { statements } = db;

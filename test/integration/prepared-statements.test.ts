@@ -103,6 +103,14 @@ await describeEachDialect("prepared statements", (dialect) => {
     expect(await store.read((db) => findTaskRow(db, userId, dropped.id))).toBeNull();
   });
 
+  it("a statement is built once, however many writes run it", async () => {
+    let builds = 0;
+    const build = ({ orm, t }: Db) => (builds++, orm.select({ id: t.tasks.id }).from(t.tasks).limit(sql.placeholder("limit")).prepare("test_built_once"));
+    const name = `test.builtOnce.${uuidv7()}`;
+    for (let i = 0; i < 3; i++) await store.write(async (tx) => void (await prepared(tx, name, build).execute({ limit: 1 })));
+    expect(builds).toBe(1);
+  });
+
   it("outbox events appended by the prepared insert are stored exactly as the builder stores them", async () => {
     const event = (n: number): OutboxEvent => ({ eventId: uuidv7(), subject: `s.${n}`, headers: { "Nats-Msg-Id": `m${n}`, "X-Ü": "✓" }, payload: `{"n":${n}}` });
     const one = event(1);
