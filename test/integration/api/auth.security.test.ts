@@ -51,9 +51,9 @@ const MATRIX: Case[] = [
   row("Bearer without a token", async () => "Bearer", "header_malformed"),
   row("a token that is not a JWT", async () => "Bearer not-a-jwt", "token_malformed"),
   row("three parts of garbage", async () => "Bearer abc.def.ghi", "token_malformed"),
-  // Headers are remembered per segment once seen: one known from a good token still needs the rest of a JWT.
+  // Tokens are remembered once verified: the first two parts of one in use are no token.
   row(
-    "a known header with only two parts",
+    "the first two parts of a token in use",
     async (app) => {
       const { accessToken } = await signUp(app);
       expect((await app.request("GET", "/api/v1/users/me/tasks", { token: accessToken })).status).toBe(200);
