@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
-    // The stores' nested-write guard is on under NODE_ENV=test (src/db/write-guard.ts), whatever the shell exports.
+    // Processes the tests start read NODE_ENV=test too (the stores' nested-write check), whatever the shell exports.
     env: { NODE_ENV: "test" },
     // Each file starts its own nats-server; two cores keep the pool small.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

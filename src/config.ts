@@ -79,6 +79,7 @@ const envSchema = z.object({
   EVENT_RETENTION_DAYS: integer(1, 36_500).default(30),
   DLQ_RETENTION_DAYS: integer(1, 36_500).default(90),
   SQLITE_SYNCHRONOUS: z.enum(["full", "normal"]).default("full"),
+  NODE_ENV: z.string().optional(),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -100,6 +101,8 @@ export interface Config {
   reminderGraceMs: number;
   retention: { auditDays: number; eventDays: number; dlqDays: number };
   sqliteSynchronous: Env["SQLITE_SYNCHRONOUS"];
+  /** NODE_ENV=test: the stores refuse a write inside a write (src/db/write-guard.ts). */
+  checkNestedWrites: boolean;
 }
 
 /** `NAME_FILE` (docker secrets) supplies `NAME` from a file; setting both is ambiguous. */
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reminderGraceMs: e.REMINDER_GRACE,
     retention: { auditDays: e.AUDIT_RETENTION_DAYS, eventDays: e.EVENT_RETENTION_DAYS, dlqDays: e.DLQ_RETENTION_DAYS },
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    checkNestedWrites: e.NODE_ENV === "test",
   };
 }
 

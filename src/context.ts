@@ -59,7 +59,7 @@ export async function openContext(config: Config, log: Logger, env: { pathEnv: s
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log.error({ err }, "error while closing"));
   };
   try {
-    const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, log });
+    const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, checkNestedWrites: config.checkNestedWrites, log });
     cleanups.push(() => store.close());
     await migrateStore(store);
 

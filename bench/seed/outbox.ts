@@ -31,7 +31,7 @@ const USER_ID = "01900000-0000-7000-8000-00000000b003";
 export async function seedOutbox(count: number, complete: boolean): Promise<SeededOutbox> {
   const t0 = performance.now();
   const dataDir = benchTempDir("outbox");
-  const store = await openStore({ databaseUrl: `file:${path.join(dataDir, "taskjet.db")}`, sqliteSynchronous: "normal", log: pino({ level: "silent" }) });
+  const store = await openStore({ databaseUrl: `file:${path.join(dataDir, "taskjet.db")}`, sqliteSynchronous: "normal", checkNestedWrites: false, log: pino({ level: "silent" }) });
   try {
     await migrateStore(store);
     await store.write((tx) => createUserWithId(tx, { id: USER_ID, email: "b3@bench.test", name: "Bench", passwordHash: "x", role: "user" }));

@@ -41,7 +41,7 @@ export async function runToken(config: Config, argv: string[]): Promise<number> 
   }
   // Logs go to stderr: stdout carries only the token, for $(taskjet token …).
   const log = pino({ level: config.logLevel === "info" ? "warn" : config.logLevel }, pino.destination(2));
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, log });
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, checkNestedWrites: config.checkNestedWrites, log });
   try {
     await migrateStore(store);
     const wanted = values.user;

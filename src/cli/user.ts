@@ -31,7 +31,7 @@ export async function runUser(config: Config, argv: string[]): Promise<number> {
     return 2;
   }
   const log = pino({ level: config.logLevel === "info" ? "warn" : config.logLevel }, pino.destination(2));
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, log });
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, checkNestedWrites: config.checkNestedWrites, log });
   try {
     await migrateStore(store);
     const before = await store.write((tx) => setRoleByEmail(tx, email, "admin"));

@@ -17,10 +17,11 @@ export interface PgStoreOptions {
   url: string;
   /** Schema for the tables and the migrations table (DATABASE_URL `?schema=`); undefined keeps the server default. */
   schema: string | undefined;
+  checkNestedWrites: boolean;
   log: Logger;
 }
 
-export function openPgStore({ url, schema, log }: PgStoreOptions): Store {
+export function openPgStore({ url, schema, checkNestedWrites, log }: PgStoreOptions): Store {
   const options: postgres.Options<{}> = {
     max: 10,
     connect_timeout: 10,
@@ -38,7 +39,7 @@ export function openPgStore({ url, schema, log }: PgStoreOptions): Store {
   log.info({ host, port, database, schema }, "postgres pool configured");
   const orm = drizzle(client);
   const db: Db = { orm, t: pgTables, dialect: "pg", statements: new Map() };
-  const guard = makeWriteGuard();
+  const guard = makeWriteGuard(checkNestedWrites);
 
   /**
    * A transaction's handle. drizzle's postgres-js prepared query runs on its `client`: the pool's

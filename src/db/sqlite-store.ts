@@ -23,10 +23,11 @@ type Connection = Database.Database;
 export interface SqliteStoreOptions {
   path: string;
   synchronous: "full" | "normal";
+  checkNestedWrites: boolean;
   log: Logger;
 }
 
-export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions): Store {
+export function openSqliteStore({ path, synchronous, checkNestedWrites, log }: SqliteStoreOptions): Store {
   const writer = openConnection(path, (conn) => {
     const mode = conn.pragma("journal_mode = WAL", { simple: true });
     if (mode !== "wal") throw new Error(`journal_mode is ${String(mode)}, WAL is not available here`);
@@ -54,7 +55,7 @@ export function openSqliteStore({ path, synchronous, log }: SqliteStoreOptions):
   const rollbackToSavepoint = writer.prepare("ROLLBACK TO one_write");
   const selectOne = reader.prepare("SELECT 1");
   const serialise = makeWriteQueue();
-  const guard = makeWriteGuard();
+  const guard = makeWriteGuard(checkNestedWrites);
   const commits = makeCommitSignal(log);
   let closed = false;
   const pending: PendingWrite[] = [];

@@ -54,7 +54,7 @@ export interface Store {
    * Runs fn in exactly one transaction: committed when fn resolves, rolled back
    * (and the error rethrown) when it throws. Use only the tx given: write()
    * again inside fn waits for its own transaction (SQLite) or runs outside it
-   * (Postgres); under tests it is refused (StoreError NESTED_WRITE, write-guard.ts).
+   * (Postgres); with checkNestedWrites (tests) it is refused (StoreError NESTED_WRITE).
    */
   write<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** Calls listener after every committed write; returns the unsubscribe function. */
@@ -71,6 +71,8 @@ export interface StoreOptions {
   /** `file:<path>` or a path → SQLite; `postgres://…[?schema=name]` → Postgres. */
   databaseUrl: string;
   sqliteSynchronous: "full" | "normal";
+  /** Refuse store.write() inside a write (a test-time check; see write-guard.ts). */
+  checkNestedWrites: boolean;
   log: Logger;
 }
 
@@ -79,9 +81,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const target = parseDatabaseUrl(opts.databaseUrl);
   const log = opts.log.child({ component: "db", dialect: target.dialect });
   if (target.dialect === "sqlite") {
-    return openSqliteStore({ path: target.path, synchronous: opts.sqliteSynchronous, log });
+    return openSqliteStore({ path: target.path, synchronous: opts.sqliteSynchronous, checkNestedWrites: opts.checkNestedWrites, log });
   }
-  return openPgStore({ url: target.url, schema: target.schema, log });
+  return openPgStore({ url: target.url, schema: target.schema, checkNestedWrites: opts.checkNestedWrites, log });
 }
 
 /** Applies pending migrations; running it again is a no-op. */

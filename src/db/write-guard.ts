@@ -2,7 +2,7 @@
 // outside it (Postgres: not atomic with it). Telling "inside a write" apart across awaits takes
 // AsyncLocalStorage, which on Node 20 turns on promise hooks for the whole process: ~10 % of the
 // CPU of listing 50 tasks, more of a cheaper request. So the guard is a check for where such a bug
-// is found, the tests (NODE_ENV=test, which vitest sets), and costs nothing otherwise.
+// is found, the tests (Config.checkNestedWrites: NODE_ENV=test), and costs nothing otherwise.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { nestedWriteError } from "./errors.ts";
 
@@ -15,7 +15,7 @@ export interface WriteGuard {
 
 const unguarded: WriteGuard = { inside: (body) => body(), refuseNested: () => undefined };
 
-export function makeWriteGuard(enabled = process.env.NODE_ENV === "test"): WriteGuard {
+export function makeWriteGuard(enabled: boolean): WriteGuard {
   if (!enabled) return unguarded;
   const inWrite = new AsyncLocalStorage<true>();
   return {

@@ -12,6 +12,6 @@ export function tempDir(prefix = "taskjet-test-"): string {
 
 /** Opens a context; `env` holds the environment variables as an operator would set them. */
 export async function openTestContext(env: Record<string, string>): Promise<OpenedContext> {
-  const config = loadConfig({ DATA_DIR: tempDir(), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...env });
+  const config = loadConfig({ NODE_ENV: "test", DATA_DIR: tempDir(), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...env });
   return openContext(config, pino({ level: config.logLevel }), { pathEnv: process.env.PATH ?? "", clientName: "test", onFatal: () => undefined });
 }

@@ -28,7 +28,7 @@ export interface TestStore {
 /** Opens a migrated store on fresh, private data. */
 export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   const target = dialect === "sqlite" ? freshSqlite() : freshPgSchema();
-  const store = await openStore({ databaseUrl: target.databaseUrl, sqliteSynchronous: "normal", log: testLog });
+  const store = await openStore({ databaseUrl: target.databaseUrl, sqliteSynchronous: "normal", checkNestedWrites: true, log: testLog });
   await migrateStore(store);
   return {
     store,

@@ -286,7 +286,7 @@ await describeEachDialect("store", (dialect) => {
 
   it("ping answers, and a closed store refuses work", async () => {
     await expect(store.ping()).resolves.toBeUndefined();
-    const second = await openStore({ databaseUrl: test.databaseUrl, sqliteSynchronous: "full", log: testLog });
+    const second = await openStore({ databaseUrl: test.databaseUrl, sqliteSynchronous: "full", checkNestedWrites: true, log: testLog });
     await second.ping();
     expect(await second.read(outboxDepth)).toBe(0);
     await second.close();
@@ -319,7 +319,7 @@ describe("the two schemas", () => {
 });
 
 describe("openStore", () => {
-  const open = (databaseUrl: string) => openStore({ databaseUrl, sqliteSynchronous: "full", log: testLog });
+  const open = (databaseUrl: string) => openStore({ databaseUrl, sqliteSynchronous: "full", checkNestedWrites: true, log: testLog });
   const failure = (databaseUrl: string) => open(databaseUrl).then(
     () => expect.unreachable(`${databaseUrl} opened`),
     (err: unknown) => err as StoreError,

@@ -17,7 +17,7 @@ let user: User;
 beforeAll(async () => {
   const dataDir = tempDir();
   config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: `file:${path.join(dataDir, "taskjet.db")}`, LOG_LEVEL: "silent" });
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: "normal", log: testLog });
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: "normal", checkNestedWrites: true, log: testLog });
   await migrateStore(store);
   user = (await store.write((tx) => createUser(tx, { email: "ops@example.test", name: "Ops", passwordHash: "!", role: "admin" })))!;
   await store.close();
